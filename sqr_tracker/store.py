@@ -1,0 +1,657 @@
+"""The one owner of DuckDB: connection, schema, transactions and every query.
+
+One connection per data file per process; every query runs on a fresh cursor and
+is fetched in full before the cursor is closed, so that Streamlit sessions on
+different threads never see each other's results. Queries are named for the
+question they answer and return plain values, dicts or DataFrames.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+
+from sqr_tracker.errors import DataFileInUse, NotFound, SchemaTooNew, StaleEdit
+from sqr_tracker.models import User
+from sqr_tracker.schema import LATEST_VERSION, MIGRATIONS
+
+_LOGGER = logging.getLogger(__name__)
+_SQL_LOGGER = logging.getLogger("sqr_tracker.sql")
+T = TypeVar("T")
+Params = Sequence[Any] | Mapping[str, Any]
+
+# Tables whose rows are edited in place and so carry version/updated_* columns.
+EDITABLE_TABLES = frozenset(
+    {
+        "standards", "rating_levels", "networks", "schools", "users", "reviews",
+        "ratings", "findings", "evidence", "goals", "milestones", "action_steps",
+        "comments", "support_requests", "settings",
+    }
+)  # fmt: skip
+ENTITY_TABLES = EDITABLE_TABLES | {"check_ins", "review_team", "review_focus"}
+COUNTED = (
+    "schools", "standards", "reviews", "ratings", "findings", "evidence", "goals",
+    "milestones", "action_steps", "check_ins", "measures", "measure_values",
+    "users", "history",
+)  # fmt: skip
+
+
+def log_sql(enabled: bool = True) -> None:
+    """Log every statement with its duration (also: SQR_TRACKER_LOG_SQL=1)."""
+    _SQL_LOGGER.setLevel(logging.DEBUG if enabled else logging.WARNING)
+    if enabled and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO)
+
+
+if os.environ.get("SQR_TRACKER_LOG_SQL") == "1":
+    log_sql()
+
+
+class Tx:
+    """A cursor inside an open transaction, with the row operations writes use."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+        self._cursor = cursor
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
+        started = time.perf_counter()
+        result = self._cursor.execute(sql, params).fetchall()
+        _SQL_LOGGER.debug("%.1f ms  %s", (time.perf_counter() - started) * 1e3, sql)
+        return result
+
+    def one(self, sql: str, params: Params = ()) -> tuple | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def get(self, table: str, row_id: int) -> dict[str, Any]:
+        """The row as a dict; NotFound if there is none."""
+        _check_table(table)
+        cur = self._cursor.execute(f"SELECT * FROM {table} WHERE id = ?", [row_id])
+        names = [d[0] for d in cur.description]
+        found = cur.fetchall()
+        if not found:
+            raise NotFound(f"No {_singular(table)} with id {row_id}.")
+        return dict(zip(names, found[0], strict=True))
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> int:
+        """Insert one row with the next free id and return the id."""
+        _check_table(table)
+        (new_id,) = self.one(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+        row = {"id": new_id, **values}
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.rows(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
+        return new_id
+
+    def update(
+        self,
+        table: str,
+        row_id: int,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int | None,
+        user_id: int | None,
+        now: datetime,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Apply changes to a versioned row; refuse if it moved past expected_version.
+
+        Returns the row before and after the change.
+        """
+        before = self.get(table, row_id)
+        if expected_version is not None and before["version"] != expected_version:
+            raise StaleEdit(
+                _singular(table), self._user_name(before["updated_by"]),
+                before["updated_on"],
+            )  # fmt: skip
+        values = {
+            **changes,
+            "version": before["version"] + 1,
+            "updated_by": user_id,
+            "updated_on": now,
+        }
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        self.rows(
+            f"UPDATE {table} SET {assignments} WHERE id = ?",
+            [*values.values(), row_id],
+        )
+        return before, {**before, **values}
+
+    def record(
+        self,
+        *,
+        user: User | None,
+        action: str,
+        entity: str,
+        entity_id: int,
+        school_id: int | None,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        """Append one entry to the change history."""
+        (new_id,) = self.one("SELECT coalesce(max(id), 0) + 1 FROM history")
+        self.rows(
+            "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                new_id, now, user.id if user else None,
+                user.email if user else "system", action, entity, entity_id,
+                school_id, _json(before), _json(after),
+            ],
+        )  # fmt: skip
+
+    def _user_name(self, user_id: int | None) -> str:
+        if user_id is None:
+            return "someone else"
+        found = self.one("SELECT name FROM users WHERE id = ?", [user_id])
+        return found[0] if found else "someone else"
+
+
+class Store:
+    """A DuckDB data file opened by this process."""
+
+    _open: dict[Path, Store] = {}
+    _open_lock = threading.Lock()
+
+    def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection):
+        self.path = path
+        self._connection = connection
+        self._cursor_lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, migrate: bool = True) -> Store:
+        """The process's store for this file, opened (and upgraded) on first use."""
+        path = Path(path).resolve()
+        with cls._open_lock:
+            store = cls._open.get(path)
+            if store is None:
+                store = cls(path, _connect(path))
+                if migrate:
+                    store.migrate()
+                cls._open[path] = store
+            return store
+
+    def close(self) -> None:
+        with self._open_lock:
+            self._open.pop(self.path, None)
+        self._connection.close()
+
+    def checkpoint(self) -> None:
+        """Write the write-ahead log into the file (before copying it)."""
+        self._run("CHECKPOINT")
+
+    # -- schema ------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        has_meta = self.rows(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'meta'"
+        )
+        if not has_meta:
+            return 0
+        found = self.rows("SELECT value FROM meta WHERE key = 'schema_version'")
+        return int(found[0][0]) if found else 0
+
+    def migrate(self, target: int = LATEST_VERSION) -> int:
+        """Upgrade the file to ``target`` in one transaction; return the version."""
+        current = self.schema_version()
+        if current > LATEST_VERSION:
+            raise SchemaTooNew(
+                f"The data file {self.path} uses schema version {current}, but this "
+                f"version of SQR Tracker knows versions up to {LATEST_VERSION}. "
+                "Upgrade SQR Tracker to open it; the file was left unchanged."
+            )
+        pending = [m for m in MIGRATIONS if current < m.version <= target]
+        if not pending:
+            return current
+        with self.transaction() as tx:
+            for migration in pending:
+                for statement in migration.statements:
+                    tx.rows(statement)
+                _LOGGER.info("schema: migrated to %s (%s)", migration.version,
+                             migration.summary)  # fmt: skip
+            tx.rows(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                [str(pending[-1].version)],
+            )
+        return pending[-1].version
+
+    # -- running queries ---------------------------------------------------------
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._cursor_lock:
+            return self._connection.cursor()
+
+    def _run(self, sql: str, params: Params = ()) -> list[tuple]:
+        cursor = self._cursor()
+        try:
+            return Tx(cursor).rows(sql, params)
+        finally:
+            cursor.close()
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
+        return self._run(sql, params)
+
+    def frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
+        cursor = self._cursor()
+        try:
+            started = time.perf_counter()
+            result = cursor.execute(sql, params).df()
+            elapsed = (time.perf_counter() - started) * 1e3
+            _SQL_LOGGER.debug("%.1f ms  %s", elapsed, sql)
+            return result
+        finally:
+            cursor.close()
+
+    def value(self, sql: str, params: Params = ()) -> Any:
+        found = self._run(sql, params)
+        return found[0][0] if found else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One explicit transaction: committed if the block ends, else rolled back."""
+        cursor = self._cursor()
+        try:
+            cursor.begin()
+            try:
+                yield Tx(cursor)
+            except BaseException:
+                cursor.rollback()
+                raise
+            cursor.commit()
+        finally:
+            cursor.close()
+
+    def write(self, work: Callable[[Tx], T], *, attempts: int = 3) -> T:
+        """Run ``work`` in a transaction, retrying when another session's commit
+        conflicts with it. A retry re-reads the rows, so a save based on a version
+        that another session has since replaced is refused, never overwritten."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as tx:
+                    return work(tx)
+            except duckdb.TransactionException as conflict:
+                if attempt == attempts:
+                    raise
+                _LOGGER.debug("write conflict, retry %s: %s", attempt, conflict)
+                time.sleep(0.01 * attempt)
+        raise AssertionError("unreachable")
+
+    def bulk_load(self, tables: Mapping[str, pd.DataFrame], meta: Mapping[str, str]):
+        """Replace the contents of whole tables in one transaction (demo builds)."""
+        with self.transaction() as tx:
+            for table, frame in tables.items():
+                _check_table(table)
+                columns = ", ".join(frame.columns)
+                tx.rows(f"DELETE FROM {table}")
+                self._connection_insert(tx, table, columns, frame)
+            for key, value in meta.items():
+                tx.rows("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    @staticmethod
+    def _connection_insert(tx: Tx, table: str, columns: str, frame: pd.DataFrame):
+        view = f"_load_{table}"
+        tx._cursor.register(view, frame)
+        try:
+            tx.rows(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {view}")
+        finally:
+            tx._cursor.unregister(view)
+
+    # -- the file as a whole -----------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        return self.value("SELECT value FROM meta WHERE key = ?", [key])
+
+    def is_demo(self) -> bool:
+        return self.meta("is_demo") == "true"
+
+    def stats(self) -> dict[str, int]:
+        parts = " UNION ALL ".join(
+            f"SELECT '{table}', count(*) FROM {table}" for table in COUNTED
+        )
+        counts = dict(self.rows(parts))
+        return {**{t: counts[t] for t in COUNTED}, "schema_version": self.schema_version()}
+
+    def settings(self) -> dict[str, str]:
+        return dict(self.rows("SELECT key, value FROM settings"))
+
+    # -- people ------------------------------------------------------------------
+
+    def user_by_email(self, email: str) -> User | None:
+        return self._user("lower(email) = lower(?)", email)
+
+    def user_by_id(self, user_id: int) -> User | None:
+        return self._user("id = ?", user_id)
+
+    def _user(self, condition: str, arg: Any) -> User | None:
+        found = self.rows(
+            "SELECT id, email, name, role, school_id, network_id, active FROM users "
+            f"WHERE {condition}",
+            [arg],
+        )
+        if not found:
+            return None
+        keys = ("id", "email", "name", "role", "school_id", "network_id", "active")
+        return User(**dict(zip(keys, found[0], strict=True)))
+
+    def demo_sign_in_choices(self) -> pd.DataFrame:
+        """A few users of each role, with their school or network, for demo sign-in."""
+        return self.frame(
+            """
+            SELECT u.id, u.name, u.email, u.role, s.name AS school, n.name AS network
+            FROM users u
+            LEFT JOIN schools s ON s.id = u.school_id
+            LEFT JOIN networks n ON n.id = coalesce(u.network_id, s.network_id)
+            WHERE u.active
+            QUALIFY row_number() OVER (PARTITION BY u.role ORDER BY u.id) <= 6
+            ORDER BY u.role, u.id
+            """
+        )
+
+    # -- the district ------------------------------------------------------------
+
+    def standards(self) -> pd.DataFrame:
+        return self.frame(
+            """
+            SELECT s.id, s.code, s.name, s.description, s.sort_order,
+                   p.code AS parent_code
+            FROM standards s LEFT JOIN standards p ON p.id = s.parent_id
+            ORDER BY coalesce(p.sort_order, s.sort_order), s.parent_id NULLS FIRST,
+                     s.sort_order
+            """
+        )
+
+    def rating_scale(self) -> pd.DataFrame:
+        return self.frame("SELECT level, label, description FROM rating_levels ORDER BY level")
+
+    def networks(self) -> pd.DataFrame:
+        return self.frame("SELECT id, name FROM networks ORDER BY name")
+
+    def schools(self, school_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Schools with their network and principal, optionally only some."""
+        where, params = _in_filter("s.id", school_ids)
+        return self.frame(
+            f"""
+            SELECT s.id, s.name, s.level, n.name AS network, s.network_id,
+                   s.enrollment, s.pct_low_income, s.pct_english_learners,
+                   s.pct_disabilities, u.name AS principal
+            FROM schools s
+            JOIN networks n ON n.id = s.network_id
+            LEFT JOIN users u ON u.id = s.principal_id
+            {where}
+            ORDER BY s.name
+            """,
+            params,
+        )
+
+    def school_ids_in_network(self, network_id: int) -> list[int]:
+        found = self.rows("SELECT id FROM schools WHERE network_id = ? ORDER BY id", [network_id])
+        return [row[0] for row in found]
+
+    def school_of(self, table: str, row_id: int) -> int:
+        """The school a plan or review row belongs to (for permission checks)."""
+        paths = {
+            "schools": "SELECT id FROM schools WHERE id = ?",
+            "goals": "SELECT school_id FROM goals WHERE id = ?",
+            "reviews": "SELECT school_id FROM reviews WHERE id = ?",
+            "comments": "SELECT school_id FROM comments WHERE id = ?",
+            "support_requests": "SELECT school_id FROM support_requests WHERE id = ?",
+            "milestones": "SELECT g.school_id FROM milestones m "
+            "JOIN goals g ON g.id = m.goal_id WHERE m.id = ?",
+            "action_steps": "SELECT g.school_id FROM action_steps a "
+            "JOIN goals g ON g.id = a.goal_id WHERE a.id = ?",
+            "ratings": "SELECT r.school_id FROM ratings x "
+            "JOIN reviews r ON r.id = x.review_id WHERE x.id = ?",
+            "findings": "SELECT r.school_id FROM findings f "
+            "JOIN reviews r ON r.id = f.review_id WHERE f.id = ?",
+            "evidence": "SELECT r.school_id FROM evidence e JOIN findings f "
+            "ON f.id = e.finding_id JOIN reviews r ON r.id = f.review_id WHERE e.id = ?",
+        }
+        found = self.value(paths[table], [row_id])
+        if found is None:
+            raise NotFound(f"No {_singular(table)} with id {row_id}.")
+        return found
+
+    def network_of_school(self, school_id: int) -> int | None:
+        return self.value("SELECT network_id FROM schools WHERE id = ?", [school_id])
+
+    def review_team_ids(self, review_id: int) -> set[int]:
+        found = self.rows(
+            "SELECT user_id FROM review_team WHERE review_id = ? UNION "
+            "SELECT lead_reviewer_id FROM reviews WHERE id = ? AND lead_reviewer_id "
+            "IS NOT NULL",
+            [review_id, review_id],
+        )
+        return {row[0] for row in found}
+
+    def reviewed_school_ids(self, user_id: int) -> set[int]:
+        found = self.rows(
+            "SELECT school_id FROM reviews WHERE lead_reviewer_id = $u OR id IN "
+            "(SELECT review_id FROM review_team WHERE user_id = $u)",
+            {"u": user_id},
+        )
+        return {row[0] for row in found}
+
+    def review_lead_id(self, review_id: int) -> int | None:
+        return self.value("SELECT lead_reviewer_id FROM reviews WHERE id = ?", [review_id])
+
+    # -- reviews -----------------------------------------------------------------
+
+    def latest_published_review(self, school_id: int) -> dict[str, Any] | None:
+        found = self.frame(
+            """
+            SELECT r.id, r.cycle_year, r.phase, r.visit_starts_on, r.visit_ends_on,
+                   r.published_on, u.name AS lead_reviewer
+            FROM reviews r LEFT JOIN users u ON u.id = r.lead_reviewer_id
+            WHERE r.school_id = ? AND r.published_on IS NOT NULL
+            ORDER BY r.cycle_year DESC LIMIT 1
+            """,
+            [school_id],
+        )
+        return None if found.empty else found.iloc[0].to_dict()
+
+    def review_at_a_glance(self, review_id: int) -> pd.DataFrame:
+        """Per top-level standard: consensus and self-reflection levels, focus flag,
+        the finding's text and a count of its evidence by source."""
+        return self.frame(
+            """
+            WITH r AS (
+                SELECT standard_id,
+                       max(level) FILTER (rater_kind = 'consensus') AS consensus,
+                       max(level) FILTER (rater_kind = 'self-reflection') AS self
+                FROM ratings WHERE review_id = $review GROUP BY standard_id
+            ), ev AS (
+                SELECT f.standard_id, count(*) AS items,
+                       count(DISTINCT e.source) AS sources,
+                       string_agg(DISTINCT e.source, ', ' ORDER BY e.source) AS kinds,
+                       min(e.survey_respondents / nullif(e.survey_invited, 0))
+                           AS lowest_response_rate
+                FROM findings f JOIN evidence e ON e.finding_id = f.id
+                WHERE f.review_id = $review GROUP BY f.standard_id
+            )
+            SELECT s.id AS standard_id, s.code, s.name AS standard,
+                   r.consensus, cl.label AS consensus_label,
+                   r.self, sl.label AS self_label,
+                   fo.standard_id IS NOT NULL AS is_focus,
+                   coalesce(f.strengths, '') AS strengths,
+                   coalesce(f.areas_for_growth, '') AS areas_for_growth,
+                   coalesce(ev.items, 0) AS evidence_items,
+                   coalesce(ev.sources, 0) AS evidence_sources,
+                   coalesce(ev.kinds, '') AS evidence_kinds,
+                   ev.lowest_response_rate
+            FROM standards s
+            LEFT JOIN r ON r.standard_id = s.id
+            LEFT JOIN rating_levels cl ON cl.level = r.consensus
+            LEFT JOIN rating_levels sl ON sl.level = r.self
+            LEFT JOIN review_focus fo ON fo.review_id = $review
+                 AND fo.standard_id = s.id
+            LEFT JOIN findings f ON f.review_id = $review AND f.standard_id = s.id
+            LEFT JOIN ev ON ev.standard_id = s.id
+            WHERE s.parent_id IS NULL
+            ORDER BY s.sort_order
+            """,
+            {"review": review_id},
+        )
+
+    def reviews_for_reviewer(self, user_id: int) -> pd.DataFrame:
+        return self.frame(
+            """
+            SELECT r.id, s.name AS school, r.cycle_year, r.phase, r.visit_starts_on,
+                   r.visit_ends_on, r.published_on,
+                   CASE WHEN r.lead_reviewer_id = $user THEN 'lead reviewer'
+                        ELSE 'reviewer' END AS team_role
+            FROM reviews r JOIN schools s ON s.id = r.school_id
+            WHERE r.lead_reviewer_id = $user
+               OR r.id IN (SELECT review_id FROM review_team WHERE user_id = $user)
+            ORDER BY (r.phase = 'complete'), r.cycle_year DESC, s.name
+            """,
+            {"user": user_id},
+        )
+
+    def reviews_by_phase(self, cycle_year: int) -> pd.DataFrame:
+        return self.frame(
+            """
+            SELECT phase, count(*) AS reviews FROM reviews WHERE cycle_year = ?
+            GROUP BY phase
+            """,
+            [cycle_year],
+        )
+
+    def latest_consensus_counts(self, school_ids: Sequence[int] | None) -> pd.DataFrame:
+        """How many schools' latest published review rated each standard at each level."""
+        where, params = _in_filter("r.school_id", school_ids)
+        return self.frame(
+            f"""
+            WITH latest AS (
+                SELECT r.id FROM reviews r
+                {where} {"AND" if where else "WHERE"} r.published_on IS NOT NULL
+                QUALIFY row_number() OVER (
+                    PARTITION BY r.school_id ORDER BY r.cycle_year DESC) = 1
+            )
+            SELECT s.sort_order, s.code, s.name AS standard, x.level, l.label,
+                   count(*) AS schools
+            FROM ratings x
+            JOIN latest ON latest.id = x.review_id
+            JOIN standards s ON s.id = x.standard_id AND s.parent_id IS NULL
+            JOIN rating_levels l ON l.level = x.level
+            WHERE x.rater_kind = 'consensus'
+            GROUP BY ALL ORDER BY s.sort_order, x.level
+            """,
+            params,
+        )
+
+    # -- plans -------------------------------------------------------------------
+
+    def plan_overview(self, school_ids: Sequence[int] | None, today: date) -> pd.DataFrame:
+        """Per school: open and focus goals, open and overdue action steps, the last
+        check-in and open support requests."""
+        where, params = _in_filter("s.id", school_ids)
+        return self.frame(
+            f"""
+            WITH g AS (
+                SELECT school_id, count(*) AS open_goals,
+                       count(*) FILTER (is_focus) AS focus_goals
+                FROM goals WHERE status = 'open' GROUP BY school_id
+            ), a AS (
+                SELECT g.school_id,
+                       count(*) FILTER (a.status <> 'done') AS open_steps,
+                       count(*) FILTER (a.status <> 'done' AND a.due_on < $today)
+                           AS overdue_steps
+                FROM action_steps a JOIN goals g ON g.id = a.goal_id
+                WHERE g.status = 'open' GROUP BY g.school_id
+            ), c AS (
+                SELECT school_id, max(written_on)::DATE AS last_check_in
+                FROM check_ins GROUP BY school_id
+            ), q AS (
+                SELECT school_id, count(*) AS open_requests
+                FROM support_requests WHERE status = 'open' GROUP BY school_id
+            )
+            SELECT s.id AS school_id, s.name AS school, n.name AS network, s.level,
+                   coalesce(g.open_goals, 0) AS open_goals,
+                   coalesce(g.focus_goals, 0) AS focus_goals,
+                   coalesce(a.open_steps, 0) AS open_steps,
+                   coalesce(a.overdue_steps, 0) AS overdue_steps,
+                   c.last_check_in,
+                   coalesce(q.open_requests, 0) AS open_requests
+            FROM schools s JOIN networks n ON n.id = s.network_id
+            LEFT JOIN g ON g.school_id = s.id
+            LEFT JOIN a ON a.school_id = s.id
+            LEFT JOIN c ON c.school_id = s.id
+            LEFT JOIN q ON q.school_id = s.id
+            {where}
+            ORDER BY s.name
+            """,
+            {"today": today, **params},
+        )
+
+    def review_counts_by_cycle(self) -> pd.DataFrame:
+        return self.frame(
+            """
+            SELECT cycle_year, count(*) AS reviews,
+                   count(*) FILTER (published_on IS NOT NULL) AS published
+            FROM reviews GROUP BY cycle_year ORDER BY cycle_year
+            """
+        )
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(
+            str(path),
+            config={"enable_external_access": False, "lock_configuration": True},
+        )
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise DataFileInUse(
+                f"The data file {path} is open in another program (is the app or "
+                "another sqr-tracker command running?). Stop it and try again."
+            ) from error
+        raise
+
+
+def _in_filter(column: str, ids: Sequence[int] | None) -> tuple[str, dict[str, Any]]:
+    if ids is None:
+        return "", {}
+    return f"WHERE {column} IN (SELECT unnest($ids::INTEGER[]))", {"ids": list(ids)}
+
+
+def _check_table(table: str) -> None:
+    if table not in ENTITY_TABLES:
+        raise ValueError(f"not a table of the store: {table!r}")
+
+
+def _singular(table: str) -> str:
+    names = {
+        "action_steps": "action step", "check_ins": "check-in",
+        "support_requests": "support request", "evidence": "evidence item",
+        "rating_levels": "rating level", "review_team": "team member",
+        "review_focus": "focus standard", "history": "history entry",
+    }  # fmt: skip
+    return names.get(table, table.rstrip("s"))
+
+
+def _json(row: Mapping[str, Any] | None) -> str | None:
+    if row is None:
+        return None
+    return json.dumps(dict(row), default=_plain, sort_keys=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
