@@ -11,7 +11,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 class Role(StrEnum):
@@ -119,16 +127,17 @@ class GoalIn(Strict):
     review_id: int | None = None
     measure_id: int | None = None
     baseline: float | None = None
-    target: float | None = None
+    target: float | None = Field(default=None, validate_default=True)
     target_date: date | None = None
     is_focus: bool = False
     site_plan_ref: Note = ""
 
-    @model_validator(mode="after")
-    def _measure_needs_target(self) -> GoalIn:
-        if self.measure_id is not None and self.target is None:
+    @field_validator("target")
+    @classmethod
+    def _measure_needs_target(cls, target, info: ValidationInfo):
+        if target is None and info.data.get("measure_id") is not None:
             raise ValueError("a goal with a measure needs a target")
-        return self
+        return target
 
 
 class GoalChange(Strict):
@@ -162,11 +171,13 @@ class ActionStepIn(Strict):
     due_on: date
     status: StepStatus = StepStatus.NOT_STARTED
 
-    @model_validator(mode="after")
-    def _due_after_start(self) -> ActionStepIn:
-        if self.due_on < self.starts_on:
+    @field_validator("due_on")
+    @classmethod
+    def _due_after_start(cls, due_on: date, info: ValidationInfo) -> date:
+        starts_on = info.data.get("starts_on")
+        if starts_on is not None and due_on < starts_on:
             raise ValueError("the due date is before the start date")
-        return self
+        return due_on
 
 
 class ActionStepChange(Strict):

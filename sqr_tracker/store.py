@@ -34,17 +34,40 @@ Params = Sequence[Any] | Mapping[str, Any]
 # Tables whose rows are edited in place and so carry version/updated_* columns.
 EDITABLE_TABLES = frozenset(
     {
-        "standards", "rating_levels", "networks", "schools", "users", "reviews",
-        "ratings", "findings", "evidence", "goals", "milestones", "action_steps",
-        "comments", "support_requests", "settings",
+        "standards",
+        "rating_levels",
+        "networks",
+        "schools",
+        "users",
+        "reviews",
+        "ratings",
+        "findings",
+        "evidence",
+        "goals",
+        "milestones",
+        "action_steps",
+        "comments",
+        "support_requests",
+        "settings",
     }
-)  # fmt: skip
+)
 ENTITY_TABLES = EDITABLE_TABLES | {"check_ins", "review_team", "review_focus"}
 COUNTED = (
-    "schools", "standards", "reviews", "ratings", "findings", "evidence", "goals",
-    "milestones", "action_steps", "check_ins", "measures", "measure_values",
-    "users", "history",
-)  # fmt: skip
+    "schools",
+    "standards",
+    "reviews",
+    "ratings",
+    "findings",
+    "evidence",
+    "goals",
+    "milestones",
+    "action_steps",
+    "check_ins",
+    "measures",
+    "measure_values",
+    "users",
+    "history",
+)
 
 
 def log_sql(enabled: bool = True) -> None:
@@ -91,8 +114,31 @@ class Tx:
         row = {"id": new_id, **values}
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self.rows(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
+        self.rows(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())
+        )
         return new_id
+
+    def link(self, table: str, **values: Any) -> None:
+        """Insert a row into a table without ids (team members, focus standards)."""
+        _check_table(table)
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        self.rows(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+        )
+
+    def put_setting(
+        self, key: str, value: str, *, user_id: int, now: datetime
+    ) -> tuple[dict[str, str] | None, dict[str, str]]:
+        """Set a district setting; return it before and after."""
+        found = self.one("SELECT value, version FROM settings WHERE key = ?", [key])
+        self.rows(
+            "INSERT OR REPLACE INTO settings VALUES (?, ?, ?, ?, ?)",
+            [key, value, found[1] + 1 if found else 1, user_id, now],
+        )
+        before = {"key": key, "value": found[0]} if found else None
+        return before, {"key": key, "value": value}
 
     def update(
         self,
@@ -111,9 +157,10 @@ class Tx:
         before = self.get(table, row_id)
         if expected_version is not None and before["version"] != expected_version:
             raise StaleEdit(
-                _singular(table), self._user_name(before["updated_by"]),
+                _singular(table),
+                self._user_name(before["updated_by"]),
                 before["updated_on"],
-            )  # fmt: skip
+            )
         values = {
             **changes,
             "version": before["version"] + 1,
@@ -144,11 +191,18 @@ class Tx:
         self.rows(
             "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                new_id, now, user.id if user else None,
-                user.email if user else "system", action, entity, entity_id,
-                school_id, _json(before), _json(after),
+                new_id,
+                now,
+                user.id if user else None,
+                user.email if user else "system",
+                action,
+                entity,
+                entity_id,
+                school_id,
+                _json(before),
+                _json(after),
             ],
-        )  # fmt: skip
+        )
 
     def _user_name(self, user_id: int | None) -> str:
         if user_id is None:
@@ -219,8 +273,9 @@ class Store:
             for migration in pending:
                 for statement in migration.statements:
                     tx.rows(statement)
-                _LOGGER.info("schema: migrated to %s (%s)", migration.version,
-                             migration.summary)  # fmt: skip
+                _LOGGER.info(
+                    "schema: migrated to %s (%s)", migration.version, migration.summary
+                )
             tx.rows(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                 [str(pending[-1].version)],
@@ -321,7 +376,10 @@ class Store:
             f"SELECT '{table}', count(*) FROM {table}" for table in COUNTED
         )
         counts = dict(self.rows(parts))
-        return {**{t: counts[t] for t in COUNTED}, "schema_version": self.schema_version()}
+        return {
+            **{t: counts[t] for t in COUNTED},
+            "schema_version": self.schema_version(),
+        }
 
     def settings(self) -> dict[str, str]:
         return dict(self.rows("SELECT key, value FROM settings"))
@@ -373,7 +431,9 @@ class Store:
         )
 
     def rating_scale(self) -> pd.DataFrame:
-        return self.frame("SELECT level, label, description FROM rating_levels ORDER BY level")
+        return self.frame(
+            "SELECT level, label, description FROM rating_levels ORDER BY level"
+        )
 
     def networks(self) -> pd.DataFrame:
         return self.frame("SELECT id, name FROM networks ORDER BY name")
@@ -396,7 +456,9 @@ class Store:
         )
 
     def school_ids_in_network(self, network_id: int) -> list[int]:
-        found = self.rows("SELECT id FROM schools WHERE network_id = ? ORDER BY id", [network_id])
+        found = self.rows(
+            "SELECT id FROM schools WHERE network_id = ? ORDER BY id", [network_id]
+        )
         return [row[0] for row in found]
 
     def school_of(self, table: str, row_id: int) -> int:
@@ -415,8 +477,9 @@ class Store:
             "JOIN reviews r ON r.id = x.review_id WHERE x.id = ?",
             "findings": "SELECT r.school_id FROM findings f "
             "JOIN reviews r ON r.id = f.review_id WHERE f.id = ?",
-            "evidence": "SELECT r.school_id FROM evidence e JOIN findings f "
-            "ON f.id = e.finding_id JOIN reviews r ON r.id = f.review_id WHERE e.id = ?",
+            "evidence": "SELECT r.school_id FROM evidence e "
+            "JOIN findings f ON f.id = e.finding_id "
+            "JOIN reviews r ON r.id = f.review_id WHERE e.id = ?",
         }
         found = self.value(paths[table], [row_id])
         if found is None:
@@ -444,7 +507,46 @@ class Store:
         return {row[0] for row in found}
 
     def review_lead_id(self, review_id: int) -> int | None:
-        return self.value("SELECT lead_reviewer_id FROM reviews WHERE id = ?", [review_id])
+        return self.value(
+            "SELECT lead_reviewer_id FROM reviews WHERE id = ?", [review_id]
+        )
+
+    def has_standard(self, standard_id: int) -> bool:
+        return self.value("SELECT 1 FROM standards WHERE id = ?", [standard_id]) == 1
+
+    def rating_levels(self) -> list[int]:
+        return [
+            row[0] for row in self.rows("SELECT level FROM rating_levels ORDER BY 1")
+        ]
+
+    def rating_id(
+        self, review_id: int, standard_id: int, rater_kind: str, rater_id: int | None
+    ) -> int | None:
+        return self.value(
+            "SELECT id FROM ratings WHERE review_id = ? AND standard_id = ? "
+            "AND rater_kind = ? AND rater_id IS NOT DISTINCT FROM ?",
+            [review_id, standard_id, rater_kind, rater_id],
+        )
+
+    def finding_id(self, review_id: int, standard_id: int) -> int | None:
+        return self.value(
+            "SELECT id FROM findings WHERE review_id = ? AND standard_id = ?",
+            [review_id, standard_id],
+        )
+
+    def review_of_finding(self, finding_id: int) -> int:
+        found = self.value("SELECT review_id FROM findings WHERE id = ?", [finding_id])
+        if found is None:
+            raise NotFound(f"No finding with id {finding_id}.")
+        return found
+
+    def history(self, entity: str, entity_id: int) -> pd.DataFrame:
+        """The change history of one row, oldest first."""
+        return self.frame(
+            "SELECT changed_on, user_email, action, before, after FROM history "
+            "WHERE entity = ? AND entity_id = ? ORDER BY id",
+            [entity, entity_id],
+        )
 
     # -- reviews -----------------------------------------------------------------
 
@@ -504,6 +606,22 @@ class Store:
             {"review": review_id},
         )
 
+    def published_consensus(self, school_id: int) -> pd.DataFrame:
+        """Consensus levels of every published review of a school, by standard."""
+        return self.frame(
+            """
+            SELECT r.cycle_year, s.code, s.name AS standard, s.sort_order,
+                   x.level, l.label
+            FROM reviews r
+            JOIN ratings x ON x.review_id = r.id AND x.rater_kind = 'consensus'
+            JOIN standards s ON s.id = x.standard_id AND s.parent_id IS NULL
+            JOIN rating_levels l ON l.level = x.level
+            WHERE r.school_id = ? AND r.published_on IS NOT NULL
+            ORDER BY r.cycle_year, s.sort_order
+            """,
+            [school_id],
+        )
+
     def reviews_for_reviewer(self, user_id: int) -> pd.DataFrame:
         return self.frame(
             """
@@ -529,7 +647,7 @@ class Store:
         )
 
     def latest_consensus_counts(self, school_ids: Sequence[int] | None) -> pd.DataFrame:
-        """How many schools' latest published review rated each standard at each level."""
+        """How many schools' latest published review gave each standard each level."""
         where, params = _in_filter("r.school_id", school_ids)
         return self.frame(
             f"""
@@ -553,7 +671,9 @@ class Store:
 
     # -- plans -------------------------------------------------------------------
 
-    def plan_overview(self, school_ids: Sequence[int] | None, today: date) -> pd.DataFrame:
+    def plan_overview(
+        self, school_ids: Sequence[int] | None, today: date
+    ) -> pd.DataFrame:
         """Per school: open and focus goals, open and overdue action steps, the last
         check-in and open support requests."""
         where, params = _in_filter("s.id", school_ids)
@@ -637,11 +757,15 @@ def _check_table(table: str) -> None:
 
 def _singular(table: str) -> str:
     names = {
-        "action_steps": "action step", "check_ins": "check-in",
-        "support_requests": "support request", "evidence": "evidence item",
-        "rating_levels": "rating level", "review_team": "team member",
-        "review_focus": "focus standard", "history": "history entry",
-    }  # fmt: skip
+        "action_steps": "action step",
+        "check_ins": "check-in",
+        "support_requests": "support request",
+        "evidence": "evidence item",
+        "rating_levels": "rating level",
+        "review_team": "team member",
+        "review_focus": "focus standard",
+        "history": "history entry",
+    }
     return names.get(table, table.rstrip("s"))
 
 

@@ -1,0 +1,33 @@
+"""District in numbers: the central office's first look at every school."""
+
+from datetime import date
+
+import streamlit as st
+
+from sqr_tracker import home, session, views
+
+store, user = session.require_page(__file__)
+today = date.today()
+numbers = home.district_numbers(store, user, today)
+
+st.title("District in numbers")
+cols = st.columns(len(numbers.counts) + 1)
+for col, (label, count) in zip(cols, numbers.counts.items(), strict=False):
+    col.metric(label.capitalize(), f"{count:,}")
+cols[-1].metric(
+    "Checked in this month",
+    f"{numbers.checked_in_this_month} of {numbers.counts['schools']}",
+)
+
+left, right = st.columns([2, 1])
+with left:
+    st.subheader("Latest consensus ratings, by standard")
+    st.plotly_chart(views.level_chart(numbers.consensus_counts, store.rating_scale()))
+with right:
+    st.subheader(f"Reviews in {home.cycle_label(home.school_year(today))}, by phase")
+    st.dataframe(
+        numbers.reviews_by_phase,
+        hide_index=True,
+        width="stretch",
+        column_config={"phase": "Phase", "reviews": "Reviews"},
+    )

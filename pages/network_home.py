@@ -1,0 +1,31 @@
+"""Our network: how each school the network lead follows is keeping its plan."""
+
+from datetime import date
+
+import streamlit as st
+
+from sqr_tracker import home, session, views
+
+store, user = session.require_page(__file__)
+today = date.today()
+schools = home.network_overview(store, user, today)
+
+st.title("Our network")
+st.caption(f"{len(schools)} schools · plans as of {views.when(today)}")
+st.dataframe(
+    schools.drop(columns=["school_id"]),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "school": "School",
+        "level": "Level",
+        "open_goals": "Open goals",
+        "focus_goals": "Focus goals",
+        "open_steps": "Open action steps",
+        "overdue_steps": "Overdue action steps",
+        "last_check_in": st.column_config.DateColumn(
+            "Last check-in", format="D MMM YYYY"
+        ),
+        "open_requests": "Open support requests",
+    },
+)

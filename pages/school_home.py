@@ -1,0 +1,20 @@
+"""Our school: the latest review at a glance and the plan in numbers."""
+
+from datetime import date
+
+import streamlit as st
+
+from sqr_tracker import home, session, views
+
+store, user = session.require_page(__file__)
+today = date.today()
+glance = home.school_glance(store, user, user.school_id, today)
+
+st.title(glance.school["name"])
+st.caption(
+    f"{glance.school['level'].title()} school · {glance.school['network']} · "
+    f"{glance.school['enrollment']:,} students · principal {glance.school['principal']}"
+)
+st.subheader("Our plan this month")
+views.plan_metrics(glance.plan, today)
+views.review_glance(glance)

@@ -1,0 +1,22 @@
+"""Standards: the district's quality standards and its rating scale."""
+
+import streamlit as st
+
+from sqr_tracker import session
+
+store, user = session.require_page(__file__)
+
+st.title("Quality standards")
+st.caption("What the district means by a quality school, and how reviews rate it.")
+st.dataframe(
+    store.standards()[["code", "name", "description"]],
+    hide_index=True,
+    width="stretch",
+    column_config={"code": "Code", "name": "Standard", "description": "What it means"},
+)
+st.subheader("Rating scale")
+st.dataframe(
+    store.rating_scale(),
+    hide_index=True,
+    column_config={"level": "Level", "label": "Name", "description": "What it means"},
+)

@@ -1,0 +1,630 @@
+"""The write path: one function per action a person can take.
+
+Every function here checks the acting user's permission, validates the input with
+pydantic, writes in one transaction and appends who/when/what/before/after to the
+change history, so the same rules hold for the UI, the importer and the command
+line. An edit based on an old version of a row is refused with a StaleEdit that
+names who changed it and when.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from sqr_tracker.auth import Action, authorize
+from sqr_tracker.errors import InvalidInput, NotFound
+from sqr_tracker.models import (
+    ActionStepChange,
+    ActionStepIn,
+    CheckInIn,
+    CommentIn,
+    EvidenceIn,
+    FindingIn,
+    GoalChange,
+    GoalIn,
+    MilestoneChange,
+    MilestoneIn,
+    Phase,
+    PlanStatus,
+    RaterKind,
+    RatingIn,
+    ReviewChange,
+    ReviewIn,
+    SettingIn,
+    SupportAnswerIn,
+    SupportRequestIn,
+    SupportStatus,
+    User,
+    UserIn,
+)
+from sqr_tracker.store import Store, Tx
+
+_LOGGER = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+def now() -> datetime:
+    """The time stamped on writes (whole seconds, local time)."""
+    return datetime.now().replace(microsecond=0)
+
+
+def validate(model: type[M], data: Mapping[str, Any] | M, what: str) -> M:
+    """Parse ``data`` into ``model`` or raise InvalidInput naming each bad field."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as error:
+        problems = {}
+        for issue in error.errors():
+            field = ".".join(str(part) for part in issue["loc"]) or "form"
+            problems[field] = issue["msg"].removeprefix("Value error, ")
+        raise InvalidInput(what, problems) from None
+
+
+# -- shared steps ------------------------------------------------------------------
+
+
+def _create(
+    store: Store,
+    user: User | None,
+    table: str,
+    values: dict[str, Any],
+    *,
+    school_id: int,
+    action: str,
+) -> int:
+    """Insert a row and its history entry in one transaction; return its id."""
+
+    def work(tx: Tx) -> int:
+        stamp = now()
+        row_id = tx.insert(table, values)
+        after = tx.get(table, row_id)
+        tx.record(
+            user=user,
+            action=action,
+            entity=table,
+            entity_id=row_id,
+            school_id=school_id,
+            before=None,
+            after=after,
+            now=stamp,
+        )
+        return row_id
+
+    row_id = store.write(work)
+    _LOGGER.debug("%s %s %s by %s", action, table, row_id, user and user.email)
+    return row_id
+
+
+def _update(
+    store: Store,
+    user: User,
+    table: str,
+    row_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None,
+    school_id: int | None,
+    action: str,
+) -> int:
+    """Apply a versioned edit and its history entry; return the new version."""
+
+    def work(tx: Tx) -> int:
+        stamp = now()
+        before, after = tx.update(
+            table,
+            row_id,
+            changes,
+            expected_version=expected_version,
+            user_id=user.id,
+            now=stamp,
+        )
+        tx.record(
+            user=user,
+            action=action,
+            entity=table,
+            entity_id=row_id,
+            school_id=school_id,
+            before=before,
+            after=after,
+            now=stamp,
+        )
+        return after["version"]
+
+    return store.write(work)
+
+
+def _changes(change: BaseModel) -> dict[str, Any]:
+    """The fields a Change model actually sets."""
+    return change.model_dump(exclude_unset=True)
+
+
+def _editor(store: Store, user: User | None, action: Action, table: str, row_id: int):
+    school_id = store.school_of(table, row_id)
+    return authorize(store, user, action, school_id=school_id), school_id
+
+
+def _stamped(user: User, **values: Any) -> dict[str, Any]:
+    return {**values, "updated_by": user.id, "updated_on": now()}
+
+
+# -- goals -------------------------------------------------------------------------
+
+
+def create_goal(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    goal = validate(GoalIn, data, "The goal")
+    user = authorize(store, user, Action.EDIT_PLAN, school_id=goal.school_id)
+    _require_standard(store, goal.standard_id)
+    values = _stamped(user, **goal.model_dump(), created_by=user.id, created_on=now())
+    return _create(
+        store, user, "goals", values, school_id=goal.school_id, action="create goal"
+    )
+
+
+def update_goal(
+    store: Store,
+    user: User | None,
+    goal_id: int,
+    data: Mapping[str, Any],
+    *,
+    version: int,
+) -> int:
+    change = validate(GoalChange, data, "The goal")
+    user, school_id = _editor(store, user, Action.EDIT_PLAN, "goals", goal_id)
+    if change.standard_id is not None:
+        _require_standard(store, change.standard_id)
+    return _update(
+        store,
+        user,
+        "goals",
+        goal_id,
+        _changes(change),
+        expected_version=version,
+        school_id=school_id,
+        action="edit goal",
+    )
+
+
+def close_goal(store: Store, user: User | None, goal_id: int, *, version: int) -> int:
+    return _set_status(store, user, "goals", goal_id, PlanStatus.CLOSED, version)
+
+
+def reopen_goal(store: Store, user: User | None, goal_id: int, *, version: int) -> int:
+    return _set_status(store, user, "goals", goal_id, PlanStatus.OPEN, version)
+
+
+def _set_status(store, user, table, row_id, status, version) -> int:
+    user, school_id = _editor(store, user, Action.EDIT_PLAN, table, row_id)
+    verb = "close" if status == PlanStatus.CLOSED else "reopen"
+    return _update(
+        store,
+        user,
+        table,
+        row_id,
+        {"status": status.value},
+        expected_version=version,
+        school_id=school_id,
+        action=f"{verb} {table.rstrip('s')}",
+    )
+
+
+# -- milestones and action steps -----------------------------------------------------
+
+
+def create_milestone(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    milestone = validate(MilestoneIn, data, "The milestone")
+    school_id = store.school_of("goals", milestone.goal_id)
+    user = authorize(store, user, Action.EDIT_PLAN, school_id=school_id)
+    return _create(
+        store,
+        user,
+        "milestones",
+        _stamped(user, **milestone.model_dump()),
+        school_id=school_id,
+        action="create milestone",
+    )
+
+
+def update_milestone(
+    store: Store,
+    user: User | None,
+    milestone_id: int,
+    data: Mapping[str, Any],
+    *,
+    version: int,
+) -> int:
+    change = _changes(validate(MilestoneChange, data, "The milestone"))
+    if "met_on" in change:
+        change["status"] = "met" if change["met_on"] else "open"
+    user, school_id = _editor(store, user, Action.EDIT_PLAN, "milestones", milestone_id)
+    return _update(
+        store,
+        user,
+        "milestones",
+        milestone_id,
+        change,
+        expected_version=version,
+        school_id=school_id,
+        action="edit milestone",
+    )
+
+
+def create_action_step(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    step = validate(ActionStepIn, data, "The action step")
+    school_id = store.school_of("goals", step.goal_id)
+    user = authorize(store, user, Action.EDIT_PLAN, school_id=school_id)
+    values = _stamped(user, **step.model_dump(mode="json"))
+    return _create(
+        store,
+        user,
+        "action_steps",
+        values,
+        school_id=school_id,
+        action="create action step",
+    )
+
+
+def update_action_step(
+    store: Store,
+    user: User | None,
+    step_id: int,
+    data: Mapping[str, Any],
+    *,
+    version: int,
+) -> int:
+    change = validate(ActionStepChange, data, "The action step")
+    user, school_id = _editor(store, user, Action.EDIT_PLAN, "action_steps", step_id)
+    values = change.model_dump(mode="json", exclude_unset=True)
+    return _update(
+        store,
+        user,
+        "action_steps",
+        step_id,
+        values,
+        expected_version=version,
+        school_id=school_id,
+        action="edit action step",
+    )
+
+
+def record_check_in(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    """A monthly update: status, note and the measure's latest value."""
+    check_in = validate(CheckInIn, data, "The check-in")
+    about = ("action_steps", check_in.action_step_id)
+    if check_in.goal_id is not None:
+        about = ("goals", check_in.goal_id)
+    school_id = store.school_of(*about)
+    user = authorize(store, user, Action.EDIT_PLAN, school_id=school_id)
+    values = {
+        **check_in.model_dump(mode="json"),
+        "school_id": school_id,
+        "written_by": user.id,
+        "written_on": now(),
+    }
+    return _create(
+        store, user, "check_ins", values, school_id=school_id, action="check in"
+    )
+
+
+# -- comments and support ------------------------------------------------------------
+
+
+def add_comment(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    comment = validate(CommentIn, data, "The comment")
+    user = authorize(store, user, Action.COMMENT, school_id=comment.school_id)
+    values = _stamped(user, **comment.model_dump(), author_id=user.id, written_on=now())
+    return _create(
+        store, user, "comments", values, school_id=comment.school_id, action="comment"
+    )
+
+
+def request_support(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    ask = validate(SupportRequestIn, data, "The support request")
+    user = authorize(store, user, Action.REQUEST_SUPPORT, school_id=ask.school_id)
+    values = _stamped(
+        user,
+        **ask.model_dump(),
+        requested_by=user.id,
+        requested_on=now(),
+        status=SupportStatus.OPEN.value,
+    )
+    return _create(
+        store,
+        user,
+        "support_requests",
+        values,
+        school_id=ask.school_id,
+        action="request support",
+    )
+
+
+def answer_support(
+    store: Store,
+    user: User | None,
+    request_id: int,
+    data: Mapping[str, Any],
+    *,
+    version: int,
+) -> int:
+    reply = validate(SupportAnswerIn, data, "The answer")
+    user, school_id = _editor(
+        store, user, Action.ANSWER_SUPPORT, "support_requests", request_id
+    )
+    values = {
+        "answer": reply.answer,
+        "status": reply.status.value,
+        "answered_by": user.id,
+        "answered_on": now(),
+    }
+    return _update(
+        store,
+        user,
+        "support_requests",
+        request_id,
+        values,
+        expected_version=version,
+        school_id=school_id,
+        action="answer support request",
+    )
+
+
+# -- reviews -------------------------------------------------------------------------
+
+
+def create_review(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    review = validate(ReviewIn, data, "The review")
+    user = authorize(store, user, Action.PLAN_REVIEWS, school_id=review.school_id)
+    values = _stamped(
+        user,
+        **review.model_dump(exclude={"focus_standard_ids"}),
+        phase=Phase.SELF_REFLECTION.value,
+    )
+
+    def work(tx: Tx) -> int:
+        row_id = tx.insert("reviews", values)
+        for standard_id in review.focus_standard_ids:
+            tx.link("review_focus", review_id=row_id, standard_id=standard_id)
+        if review.lead_reviewer_id is not None:
+            tx.link(
+                "review_team",
+                review_id=row_id,
+                user_id=review.lead_reviewer_id,
+                team_role="lead",
+            )
+        tx.record(
+            user=user,
+            action="create review",
+            entity="reviews",
+            entity_id=row_id,
+            school_id=review.school_id,
+            before=None,
+            after={**values, **review.model_dump()},
+            now=now(),
+        )
+        return row_id
+
+    return store.write(work)
+
+
+def update_review(
+    store: Store,
+    user: User | None,
+    review_id: int,
+    data: Mapping[str, Any],
+    *,
+    version: int,
+) -> int:
+    change = validate(ReviewChange, data, "The review")
+    school_id = store.school_of("reviews", review_id)
+    user = authorize(store, user, Action.PLAN_REVIEWS, school_id=school_id)
+    return _update(
+        store,
+        user,
+        "reviews",
+        review_id,
+        change.model_dump(mode="json", exclude_unset=True),
+        expected_version=version,
+        school_id=school_id,
+        action="edit review",
+    )
+
+
+def publish_review(
+    store: Store, user: User | None, review_id: int, *, version: int
+) -> int:
+    """Make the report visible to the school (only the lead reviewer may)."""
+    school_id = store.school_of("reviews", review_id)
+    user = authorize(store, user, Action.LEAD_REVIEW, review_id=review_id)
+    today = now().date()
+    return _update(
+        store,
+        user,
+        "reviews",
+        review_id,
+        {"published_on": today, "phase": Phase.ACTION_PLANNING.value},
+        expected_version=version,
+        school_id=school_id,
+        action="publish review",
+    )
+
+
+_RATER_ACTION = {
+    RaterKind.SELF_REFLECTION: Action.SELF_REFLECT,
+    RaterKind.REVIEWER: Action.RECORD_REVIEW,
+    RaterKind.CONSENSUS: Action.LEAD_REVIEW,
+}
+
+
+def record_rating(
+    store: Store,
+    user: User | None,
+    data: Mapping[str, Any],
+    *,
+    version: int | None = None,
+) -> int:
+    """Record (or change) one rating by the school, a reviewer or the team.
+
+    ``version`` is the version of the rating the rater saw; None when new.
+    """
+    rating = validate(RatingIn, data, "The rating")
+    school_id = store.school_of("reviews", rating.review_id)
+    user = authorize(
+        store,
+        user,
+        _RATER_ACTION[rating.rater_kind],
+        school_id=school_id,
+        review_id=rating.review_id,
+    )
+    _require_level(store, rating.level)
+    _require_standard(store, rating.standard_id)
+    rater_id = user.id if rating.rater_kind == RaterKind.REVIEWER else None
+    existing = store.rating_id(
+        rating.review_id, rating.standard_id, rating.rater_kind.value, rater_id
+    )
+    if existing is not None:
+        return _update(
+            store,
+            user,
+            "ratings",
+            existing,
+            {"level": rating.level, "note": rating.note},
+            expected_version=version,
+            school_id=school_id,
+            action="change rating",
+        )
+    values = _stamped(user, **rating.model_dump(mode="json"), rater_id=rater_id)
+    return _create(store, user, "ratings", values, school_id=school_id, action="rate")
+
+
+def record_finding(
+    store: Store,
+    user: User | None,
+    data: Mapping[str, Any],
+    *,
+    version: int | None = None,
+) -> int:
+    finding = validate(FindingIn, data, "The finding")
+    school_id = store.school_of("reviews", finding.review_id)
+    user = authorize(store, user, Action.LEAD_REVIEW, review_id=finding.review_id)
+    existing = store.finding_id(finding.review_id, finding.standard_id)
+    text = {
+        "strengths": finding.strengths,
+        "areas_for_growth": finding.areas_for_growth,
+    }
+    if existing is not None:
+        _update(
+            store,
+            user,
+            "findings",
+            existing,
+            text,
+            expected_version=version,
+            school_id=school_id,
+            action="edit finding",
+        )
+        return existing
+    return _create(
+        store,
+        user,
+        "findings",
+        _stamped(user, **finding.model_dump()),
+        school_id=school_id,
+        action="write finding",
+    )
+
+
+def add_evidence(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    item = validate(EvidenceIn, data, "The evidence")
+    review_id = store.review_of_finding(item.finding_id)
+    school_id = store.school_of("reviews", review_id)
+    user = authorize(store, user, Action.LEAD_REVIEW, review_id=review_id)
+    return _create(
+        store,
+        user,
+        "evidence",
+        _stamped(user, **item.model_dump(mode="json")),
+        school_id=school_id,
+        action="add evidence",
+    )
+
+
+# -- the district --------------------------------------------------------------------
+
+
+def change_setting(store: Store, user: User | None, data: Mapping[str, Any]) -> None:
+    setting = validate(SettingIn, data, "The setting")
+    user = authorize(store, user, Action.EDIT_SETTINGS)
+
+    def work(tx: Tx) -> None:
+        stamp = now()
+        before, after = tx.put_setting(
+            setting.key, str(setting.value), user_id=user.id, now=stamp
+        )
+        tx.record(
+            user=user,
+            action="change setting",
+            entity="settings",
+            entity_id=0,
+            school_id=None,
+            before=before,
+            after=after,
+            now=stamp,
+        )
+
+    store.write(work)
+
+
+def create_user(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    person = validate(UserIn, data, "The user")
+    user = authorize(store, user, Action.MANAGE_USERS)
+    if store.user_by_email(person.email) is not None:
+        raise InvalidInput("The user", {"email": f"{person.email} already exists"})
+    return _create(
+        store,
+        user,
+        "users",
+        _stamped(user, **person.model_dump(mode="json"), active=True),
+        school_id=person.school_id,
+        action="add user",
+    )
+
+
+def set_user_active(
+    store: Store, user: User | None, user_id: int, active: bool, *, version: int
+) -> int:
+    user = authorize(store, user, Action.MANAGE_USERS)
+    if store.user_by_id(user_id) is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return _update(
+        store,
+        user,
+        "users",
+        user_id,
+        {"active": active},
+        expected_version=version,
+        school_id=None,
+        action="enable user" if active else "disable user",
+    )
+
+
+# -- checks --------------------------------------------------------------------------
+
+
+def _require_standard(store: Store, standard_id: int) -> None:
+    if not store.has_standard(standard_id):
+        raise InvalidInput("The form", {"standard_id": f"no standard {standard_id}"})
+
+
+def _require_level(store: Store, level: int) -> None:
+    levels = store.rating_levels()
+    if level not in levels:
+        allowed = ", ".join(str(n) for n in levels)
+        raise InvalidInput(
+            "The rating", {"level": f"{level} is not on the scale ({allowed})"}
+        )

@@ -1,0 +1,39 @@
+"""Where the data file is, and the district settings with their defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqr_tracker.store import Store
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "sqr_tracker.duckdb"
+DB_ENV = "SQR_TRACKER_DB"
+
+# District settings a central office may change; values here are the defaults.
+SETTINGS_DEFAULTS: dict[str, float] = {
+    "small_group_threshold": 10,
+    "recommended_focus_goals": 3,
+    "check_in_stale_days": 45,
+    "survey_limited_below": 0.30,
+    "survey_very_limited_below": 0.10,
+}
+
+
+def data_file(given: str | os.PathLike[str] | None = None) -> Path:
+    """``--db`` if given, else $SQR_TRACKER_DB, else data/sqr_tracker.duckdb."""
+    if given:
+        return Path(given)
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV])
+    return DEFAULT_DB
+
+
+def district_settings(store: Store) -> dict[str, float]:
+    """The defaults overlaid with what the district has set."""
+    stored = store.settings()
+    return {
+        key: type(default)(float(stored[key])) if key in stored else default
+        for key, default in SETTINGS_DEFAULTS.items()
+    }

@@ -1,0 +1,151 @@
+"""What each role's home page shows, checked against what the role may see.
+
+Every function takes the acting user and refuses (PermissionDenied) what the
+user's scope does not cover, and drops columns a role should not receive, so a
+page only renders what it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from sqr_tracker.auth import Action, authorize, visible_school_ids
+from sqr_tracker.config import district_settings
+from sqr_tracker.errors import NotFound, PermissionDenied
+from sqr_tracker.models import Phase, User
+from sqr_tracker.store import Store
+
+
+@dataclass(frozen=True)
+class SchoolGlance:
+    school: dict[str, Any]
+    review: dict[str, Any] | None
+    standards: pd.DataFrame
+    plan: dict[str, Any]
+
+
+def school_glance(store: Store, user: User | None, school_id: int, today: date):
+    """A school's latest published review by standard, and its plan in numbers."""
+    authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
+    found = store.schools([school_id])
+    if found.empty:
+        raise NotFound(f"No school with id {school_id}.")
+    review = store.latest_published_review(school_id)
+    standards = pd.DataFrame()
+    if review is not None:
+        standards = store.review_at_a_glance(int(review["id"]))
+        limits = district_settings(store)
+        standards["evidence"] = standards.apply(
+            lambda row: evidence_line(row, limits), axis=1
+        )
+    plan = store.plan_overview([school_id], today).iloc[0].to_dict()
+    return SchoolGlance(found.iloc[0].to_dict(), review, standards, plan)
+
+
+def evidence_line(row: pd.Series, limits: dict[str, float]) -> str:
+    """One line on what a finding rests on, with a survey warning if thin."""
+    if not row["evidence_items"]:
+        return "No evidence recorded"
+    items = int(row["evidence_items"])
+    sources = int(row["evidence_sources"])
+    line = (
+        f"{items} item{'s' if items != 1 else ''} from {sources} "
+        f"source{'s' if sources != 1 else ''} ({row['evidence_kinds']})"
+    )
+    rate = row["lowest_response_rate"]
+    if pd.notna(rate):
+        line += f"; lowest survey response {rate:.0%}"
+        if rate < limits["survey_very_limited_below"]:
+            line += " (very limited)"
+        elif rate < limits["survey_limited_below"]:
+            line += " (limited)"
+    return line
+
+
+def school_year(day: date) -> int:
+    """The cycle year of a date: school years start in August."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+def cycle_label(year: int) -> str:
+    return f"{year}–{str(year + 1)[-2:]}"
+
+
+@dataclass(frozen=True)
+class DistrictNumbers:
+    counts: dict[str, int]
+    checked_in_this_month: int
+    reviews_by_phase: pd.DataFrame
+    consensus_counts: pd.DataFrame
+
+
+def district_numbers(store: Store, user: User | None, today: date) -> DistrictNumbers:
+    """The district (or a network lead's network) in a few figures."""
+    scope = _scope(store, user)
+    plans = store.plan_overview(scope, today)
+    month_start = pd.Timestamp(today.replace(day=1))
+    checked = int((pd.to_datetime(plans["last_check_in"]) >= month_start).sum())
+    phases = store.reviews_by_phase(school_year(today))
+    order = {phase.value: i for i, phase in enumerate(Phase)}
+    phases = phases.sort_values("phase", key=lambda s: s.map(order))
+    counts = {
+        "schools": len(plans),
+        "open goals": int(plans["open_goals"].sum()),
+        "overdue action steps": int(plans["overdue_steps"].sum()),
+        "open support requests": int(plans["open_requests"].sum()),
+    }
+    consensus = store.latest_consensus_counts(scope)
+    return DistrictNumbers(counts, checked, phases.reset_index(drop=True), consensus)
+
+
+def network_overview(store: Store, user: User | None, today: date) -> pd.DataFrame:
+    """The plan status of each school a network lead follows."""
+    return store.plan_overview(_scope(store, user), today).drop(columns=["network"])
+
+
+def my_reviews(store: Store, user: User | None) -> pd.DataFrame:
+    """The reviews a reviewer is on, current ones first."""
+    if user is None:
+        raise PermissionDenied("Sign in to see your reviews.")
+    return store.reviews_for_reviewer(user.id)
+
+
+def published_summary(store: Store, user: User | None, school_id: int) -> pd.DataFrame:
+    """Per standard, the consensus level of the school's last two published
+    reviews, in words: no notes, no names, no other schools."""
+    authorize(store, user, Action.READ_PUBLISHED, school_id=school_id)
+    ratings = store.published_consensus(school_id)
+    if ratings.empty:
+        return ratings
+    cycles = sorted(ratings["cycle_year"].unique())[-2:]
+    latest = ratings[ratings["cycle_year"] == cycles[-1]].set_index("code")
+    summary = latest[["standard", "label", "level"]].rename(
+        columns={"label": f"review {cycle_label(int(cycles[-1]))}"}
+    )
+    if len(cycles) == 2:
+        before = ratings[ratings["cycle_year"] == cycles[0]].set_index("code")
+        summary.insert(1, f"review {cycle_label(int(cycles[0]))}", before["label"])
+        summary["change"] = (latest["level"] - before["level"]).map(change_words)
+    return summary.drop(columns=["level"]).reset_index(drop=True)
+
+
+def change_words(steps: float) -> str:
+    if pd.isna(steps):
+        return "not rated before"
+    steps = int(steps)
+    if steps == 0:
+        return "held steady"
+    word = "level" if abs(steps) == 1 else "levels"
+    return f"up {steps} {word}" if steps > 0 else f"down {-steps} {word}"
+
+
+def _scope(store: Store, user: User | None) -> list[int] | None:
+    """The school ids the user may see in aggregate, refusing users who see none."""
+    scope = visible_school_ids(store, user)
+    if scope == []:
+        authorize(store, user, Action.READ_SCHOOL, school_id=-1)
+    return scope

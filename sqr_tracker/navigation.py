@@ -1,0 +1,62 @@
+"""The pages of the app and the roles that see each one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqr_tracker.config import PROJECT_ROOT
+from sqr_tracker.models import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    roles: frozenset[Role]
+    section: str = "Your work"
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec(
+        "pages/school_home.py", "Our school", ":material/school:",
+        frozenset({Role.SITE_TEAM, Role.PRINCIPAL}),
+    ),
+    PageSpec(
+        "pages/network_home.py", "Our network", ":material/hub:",
+        frozenset({Role.NETWORK_LEAD}),
+    ),
+    PageSpec(
+        "pages/district_home.py", "District in numbers", ":material/insights:",
+        frozenset({Role.CENTRAL_OFFICE}),
+    ),
+    PageSpec(
+        "pages/reviewer_home.py", "My reviews", ":material/rate_review:",
+        frozenset({Role.REVIEWER}),
+    ),
+    PageSpec(
+        "pages/summaries.py", "School summaries", ":material/article:", ALL_ROLES,
+        section="The district",
+    ),
+    PageSpec(
+        "pages/standards.py", "Standards", ":material/checklist:", ALL_ROLES,
+        section="The district",
+    ),
+)  # fmt: skip
+
+
+def pages_for(role: Role) -> list[PageSpec]:
+    """The pages a role sees, in menu order (its own home page first)."""
+    return [page for page in PAGES if role in page.roles]
+
+
+def spec_of(script: str) -> PageSpec:
+    """The spec of a page file, given its ``__file__``."""
+    relative = Path(script).resolve().relative_to(PROJECT_ROOT).as_posix()
+    for page in PAGES:
+        if page.path == relative:
+            return page
+    raise KeyError(f"{relative} is not a page of the app")
