@@ -11,13 +11,7 @@ today = date.today()
 numbers = home.district_numbers(store, user, today)
 
 st.title("District in numbers")
-cols = st.columns(len(numbers.counts) + 1)
-for col, (label, count) in zip(cols, numbers.counts.items(), strict=False):
-    col.metric(label.capitalize(), f"{count:,}")
-cols[-1].metric(
-    "Checked in this month",
-    f"{numbers.checked_in_this_month} of {numbers.counts['schools']}",
-)
+views.figures(numbers.figures)
 
 left, right = st.columns([2, 1])
 with left:

@@ -77,8 +77,7 @@ def cycle_label(year: int) -> str:
 
 @dataclass(frozen=True)
 class DistrictNumbers:
-    counts: dict[str, int]
-    checked_in_this_month: int
+    figures: dict[str, int | str]
     reviews_by_phase: pd.DataFrame
     consensus_counts: pd.DataFrame
 
@@ -92,14 +91,15 @@ def district_numbers(store: Store, user: User | None, today: date) -> DistrictNu
     phases = store.reviews_by_phase(school_year(today))
     order = {phase.value: i for i, phase in enumerate(Phase)}
     phases = phases.sort_values("phase", key=lambda s: s.map(order))
-    counts = {
-        "schools": len(plans),
-        "open goals": int(plans["open_goals"].sum()),
-        "overdue action steps": int(plans["overdue_steps"].sum()),
-        "open support requests": int(plans["open_requests"].sum()),
+    figures = {
+        "Schools": len(plans),
+        "Open goals": int(plans["open_goals"].sum()),
+        "Overdue action steps": int(plans["overdue_steps"].sum()),
+        "Open support requests": int(plans["open_requests"].sum()),
+        "Checked in this month": f"{checked} of {len(plans)}",
     }
     consensus = store.latest_consensus_counts(scope)
-    return DistrictNumbers(counts, checked, phases.reset_index(drop=True), consensus)
+    return DistrictNumbers(figures, phases.reset_index(drop=True), consensus)
 
 
 def network_overview(store: Store, user: User | None, today: date) -> pd.DataFrame:

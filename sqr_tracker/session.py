@@ -88,10 +88,10 @@ def require_page(script: str) -> tuple[Store, User]:
 
 
 def sign_out() -> None:
+    """Button callback: forget the demo choice, or end the provider's session."""
     st.session_state.pop(DEMO_USER_KEY, None)
     if sign_in_configured():
         st.logout()
-    st.rerun()
 
 
 def sign_in_page() -> None:

@@ -25,6 +25,14 @@ def when(day: object) -> str:
     return pd.Timestamp(day).strftime("%-d %b %Y")
 
 
+def figures(counts: dict[str, object]) -> None:
+    """A row of big numbers, one per entry."""
+    for column, (label, count) in zip(
+        st.columns(len(counts)), counts.items(), strict=True
+    ):
+        column.metric(label, f"{count:,}" if isinstance(count, int) else count)
+
+
 def plan_metrics(plan: dict, today: date) -> None:
     """The plan in five figures."""
     cols = st.columns(5)

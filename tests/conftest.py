@@ -57,7 +57,13 @@ def small_district() -> dict[str, pd.DataFrame]:
         "standards": _frame(
             [
                 (1, "S1", "Quality learning experiences for all students", 1, None),
-                (2, "S2", "Safe, supportive, and healthy learning environments", 2, None),
+                (
+                    2,
+                    "S2",
+                    "Safe, supportive, and healthy learning environments",
+                    2,
+                    None,
+                ),
                 (3, "S1.1", "Rigorous instruction", 1, 1),
             ],
             "id code name sort_order parent_id",
@@ -68,10 +74,30 @@ def small_district() -> dict[str, pd.DataFrame]:
         ),
         "reviews": _frame(
             [
-                (1, 1, 2024, "action planning", date(2024, 9, 1), date(2024, 11, 4),
-                 date(2024, 11, 6), date(2025, 1, 15), date(2025, 1, 15), 8),
-                (2, 3, 2026, "site visit", date(2026, 9, 1), date(2026, 12, 1),
-                 date(2026, 12, 3), None, None, 8),
+                (
+                    1,
+                    1,
+                    2024,
+                    "action planning",
+                    date(2024, 9, 1),
+                    date(2024, 11, 4),
+                    date(2024, 11, 6),
+                    date(2025, 1, 15),
+                    date(2025, 1, 15),
+                    8,
+                ),
+                (
+                    2,
+                    3,
+                    2026,
+                    "site visit",
+                    date(2026, 9, 1),
+                    date(2026, 12, 1),
+                    date(2026, 12, 3),
+                    None,
+                    None,
+                    8,
+                ),
             ],
             "id school_id cycle_year phase starts_on visit_starts_on visit_ends_on "
             "report_on published_on lead_reviewer_id",
@@ -96,11 +122,26 @@ def small_district() -> dict[str, pd.DataFrame]:
             "id review_id standard_id strengths areas_for_growth",
         ),
         "evidence": _frame(
-            [(1, 1, "survey", "Family survey", 40, 400), (2, 1, "interview", "", None, None)],
+            [
+                (1, 1, "survey", "Family survey", 40, 400),
+                (2, 1, "interview", "", None, None),
+            ],
             "id finding_id source description survey_respondents survey_invited",
         ).astype({"survey_respondents": "Int64", "survey_invited": "Int64"}),
         "goals": _frame(
-            [(1, 1, 1, 1, "Every lesson checks for understanding", 50.0, 80.0, 1, stamp)],
+            [
+                (
+                    1,
+                    1,
+                    1,
+                    1,
+                    "Every lesson checks for understanding",
+                    50.0,
+                    80.0,
+                    1,
+                    stamp,
+                )
+            ],
             "id school_id standard_id review_id statement baseline target "
             "created_by created_on",
         ),
@@ -109,16 +150,35 @@ def small_district() -> dict[str, pd.DataFrame]:
             "id goal_id description due_on",
         ),
         "action_steps": _frame(
-            [(1, 1, "Exit-ticket training for all teachers", "Assistant principal",
-              date(2025, 9, 1), date(2026, 6, 1), "in progress")],
+            [
+                (
+                    1,
+                    1,
+                    "Exit-ticket training for all teachers",
+                    "Assistant principal",
+                    date(2025, 9, 1),
+                    date(2026, 6, 1),
+                    "in progress",
+                )
+            ],
             "id goal_id description owner starts_on due_on status",
         ),
         "check_ins": _frame(
-            [(1, 1, None, 1, "in progress", "Half the staff trained", 2,
-              datetime(2026, 11, 5, 15, 0))],
+            [
+                (
+                    1,
+                    1,
+                    None,
+                    1,
+                    "in progress",
+                    "Half the staff trained",
+                    2,
+                    datetime(2026, 11, 5, 15, 0),
+                )
+            ],
             "id school_id goal_id action_step_id status note written_by written_on",
         ).astype({"goal_id": "Int64"}),
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture

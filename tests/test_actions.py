@@ -61,9 +61,15 @@ WRITES = {
     ),
     "create action step": (
         lambda s, u: actions.create_action_step(
-            s, u,
-            {"goal_id": 1, "description": "Peer visits", "owner": "Coach",
-             "starts_on": "2026-01-05", "due_on": "2026-03-01"},
+            s,
+            u,
+            {
+                "goal_id": 1,
+                "description": "Peer visits",
+                "owner": "Coach",
+                "starts_on": "2026-01-05",
+                "due_on": "2026-03-01",
+            },
         ),
         SCHOOL_TEAM,
     ),
@@ -91,7 +97,10 @@ WRITES = {
     ),
     "answer support": (
         lambda s, u: actions.answer_support(
-            s, u, 1, {"answer": "A coach visits on Tuesdays"},
+            s,
+            u,
+            1,
+            {"answer": "A coach visits on Tuesdays"},
             version=version(s, "support_requests"),
         ),
         {"lead.north", "office"},
@@ -114,23 +123,30 @@ WRITES = {
     ),
     "self-reflection rating": (
         lambda s, u: actions.record_rating(
-            s, u,
-            {"review_id": 1, "standard_id": 2, "rater_kind": "self-reflection",
-             "level": 3},
+            s,
+            u,
+            {
+                "review_id": 1,
+                "standard_id": 2,
+                "rater_kind": "self-reflection",
+                "level": 3,
+            },
             version=version(s, "ratings", 2),
         ),
         SCHOOL_TEAM,
     ),
     "reviewer rating": (
         lambda s, u: actions.record_rating(
-            s, u,
+            s,
+            u,
             {"review_id": 1, "standard_id": 2, "rater_kind": "reviewer", "level": 2},
         ),
         {"reviewer.lead", "reviewer.team"},
     ),
     "consensus rating": (
         lambda s, u: actions.record_rating(
-            s, u,
+            s,
+            u,
             {"review_id": 1, "standard_id": 2, "rater_kind": "consensus", "level": 4},
             version=version(s, "ratings", 4),
         ),
@@ -144,8 +160,14 @@ WRITES = {
     ),
     "evidence": (
         lambda s, u: actions.add_evidence(
-            s, u, {"finding_id": 1, "source": "observation",
-                   "classrooms_observed": 12, "classrooms_total": 20},
+            s,
+            u,
+            {
+                "finding_id": 1,
+                "source": "observation",
+                "classrooms_observed": 12,
+                "classrooms_total": 20,
+            },
         ),
         {"reviewer.lead"},
     ),
@@ -157,8 +179,14 @@ WRITES = {
     ),
     "add user": (
         lambda s, u: actions.create_user(
-            s, u, {"email": f"new.{u.id if u else 0}@test.sqr", "name": "New Person",
-                   "role": "site_team", "school_id": 2},
+            s,
+            u,
+            {
+                "email": f"new.{u.id if u else 0}@test.sqr",
+                "name": "New Person",
+                "role": "site_team",
+                "school_id": 2,
+            },
         ),
         {"office"},
     ),
@@ -168,13 +196,23 @@ WRITES = {
         ),
         {"office"},
     ),
-}  # fmt: skip
+}
 
 EVERYONE = [
-    "principal.a", "team.a", "principal.b", "team.c", "lead.north", "lead.south",
-    "office", "reviewer.lead", "reviewer.team", "reviewer.other", "viewer", "gone",
+    "principal.a",
+    "team.a",
+    "principal.b",
+    "team.c",
+    "lead.north",
+    "lead.south",
+    "office",
+    "reviewer.lead",
+    "reviewer.team",
+    "reviewer.other",
+    "viewer",
+    "gone",
     None,
-]  # fmt: skip
+]
 
 
 def snapshot(store) -> dict[str, list]:
@@ -203,10 +241,14 @@ def test_each_write_is_allowed_to_exactly_its_roles_and_scopes(store, people, wr
 
 
 def test_a_refusal_names_the_role_and_the_scope(store, people):
-    with pytest.raises(PermissionDenied, match="principal can change a school's plan "
-                       "only for their own school"):  # fmt: skip
+    with pytest.raises(
+        PermissionDenied,
+        match="principal can change a school's plan only for their own school",
+    ):
         actions.update_goal(store, people["principal.b"], 1, {"target": 90}, version=1)
-    with pytest.raises(PermissionDenied, match="A viewer cannot change a school's plan"):
+    with pytest.raises(
+        PermissionDenied, match="A viewer cannot change a school's plan"
+    ):
         actions.close_goal(store, people["viewer"], 1, version=1)
     with pytest.raises(PermissionDenied, match="Sign in to"):
         actions.close_goal(store, None, 1, version=1)
@@ -259,18 +301,31 @@ def test_history_records_who_when_what_before_and_after(store, people):
     assert entry["action"] == "edit action step"
     before, after = json.loads(entry["before"]), json.loads(entry["after"])
     assert (before["status"], before["owner"]) == ("in progress", "Assistant principal")
-    assert (after["status"], after["owner"], after["version"]) == ("done", "Ms Rivera", 2)
+    assert (after["status"], after["owner"], after["version"]) == (
+        "done",
+        "Ms Rivera",
+        2,
+    )
     assert entry["changed_on"].date() >= date(2026, 1, 1)
 
 
 def test_a_new_goal_is_stored_with_its_author_and_a_history_entry(store, people):
     goal_id = actions.create_goal(
-        store, people["principal.a"],
-        {"school_id": 1, "standard_id": 1, "statement": "  Read daily  ",
-         "measure_id": 1, "baseline": 40, "target": 60, "is_focus": True},
-    )  # fmt: skip
+        store,
+        people["principal.a"],
+        {
+            "school_id": 1,
+            "standard_id": 1,
+            "statement": "  Read daily  ",
+            "measure_id": 1,
+            "baseline": 40,
+            "target": 60,
+            "is_focus": True,
+        },
+    )
     row = store.rows(
-        "SELECT statement, created_by, is_focus, status, version FROM goals WHERE id = ?",
+        "SELECT statement, created_by, is_focus, status, version FROM goals "
+        "WHERE id = ?",
         [goal_id],
     )
     assert row == [("Read daily", 1, True, "open", 1)]
@@ -282,10 +337,17 @@ def test_invalid_input_names_each_field_and_changes_nothing(store, people):
     before = snapshot(store)
     with pytest.raises(InvalidInput) as bad:
         actions.create_action_step(
-            store, people["team.a"],
-            {"goal_id": 1, "description": "", "owner": "Coach",
-             "starts_on": "2026-03-01", "due_on": "2026-01-01", "colour": "red"},
-        )  # fmt: skip
+            store,
+            people["team.a"],
+            {
+                "goal_id": 1,
+                "description": "",
+                "owner": "Coach",
+                "starts_on": "2026-03-01",
+                "due_on": "2026-01-01",
+                "colour": "red",
+            },
+        )
     assert set(bad.value.problems) == {"description", "due_on", "colour"}
     assert "before the start date" in bad.value.problems["due_on"]
     assert snapshot(store) == before
@@ -294,28 +356,39 @@ def test_invalid_input_names_each_field_and_changes_nothing(store, people):
 def test_a_goal_with_a_measure_needs_a_target(store, people):
     with pytest.raises(InvalidInput) as bad:
         actions.create_goal(
-            store, people["team.a"],
-            {"school_id": 1, "standard_id": 1, "statement": "More readers",
-             "measure_id": 2},
-        )  # fmt: skip
+            store,
+            people["team.a"],
+            {
+                "school_id": 1,
+                "standard_id": 1,
+                "statement": "More readers",
+                "measure_id": 2,
+            },
+        )
     assert bad.value.problems == {"target": "a goal with a measure needs a target"}
 
 
 def test_a_rating_off_the_scale_is_refused(store, people):
     with pytest.raises(InvalidInput, match="level: 5 is not on the scale"):
         actions.record_rating(
-            store, people["reviewer.team"],
+            store,
+            people["reviewer.team"],
             {"review_id": 1, "standard_id": 2, "rater_kind": "reviewer", "level": 5},
-        )  # fmt: skip
+        )
 
 
 def test_evidence_cannot_count_more_respondents_than_invited(store, people):
     with pytest.raises(InvalidInput, match="survey_respondents .* more than"):
         actions.add_evidence(
-            store, people["reviewer.lead"],
-            {"finding_id": 1, "source": "survey", "survey_respondents": 50,
-             "survey_invited": 40},
-        )  # fmt: skip
+            store,
+            people["reviewer.lead"],
+            {
+                "finding_id": 1,
+                "source": "survey",
+                "survey_respondents": 50,
+                "survey_invited": 40,
+            },
+        )
 
 
 def test_a_disabled_user_applies_at_once(store, people):

@@ -46,9 +46,9 @@ def test_a_file_from_a_newer_version_is_refused_and_left_unchanged(tmp_path):
     with pytest.raises(SchemaTooNew, match="schema version 99.*up to 2"):
         Store.open(path)
     raw = duckdb.connect(str(path))
-    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
-        ("99",)
-    ]
+    assert raw.execute(
+        "SELECT value FROM meta WHERE key = 'schema_version'"
+    ).fetchall() == [("99",)]
     raw.close()
 
 
@@ -61,7 +61,9 @@ def test_a_second_process_is_told_the_file_is_in_use(store):
         "except DataFileInUse as e:\n"
         "    print('IN USE:', e)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True
+    )
     assert done.stdout.startswith("IN USE: The data file")
     assert "open in another program" in done.stdout
 
@@ -89,7 +91,10 @@ def test_an_error_inside_a_transaction_rolls_back_everything(store):
     with pytest.raises(duckdb.ConstraintException), store.transaction() as tx:
         tx.rows("INSERT INTO networks (id, name) VALUES (3, 'East')")
         tx.rows("INSERT INTO networks (id, name) VALUES (4, 'North')")  # duplicate
-    assert store.rows("SELECT name FROM networks ORDER BY id") == [("North",), ("South",)]
+    assert store.rows("SELECT name FROM networks ORDER BY id") == [
+        ("North",),
+        ("South",),
+    ]
 
 
 def test_the_store_refuses_writes_to_files_outside_it(store, tmp_path):
@@ -104,11 +109,22 @@ def test_the_store_refuses_writes_to_files_outside_it(store, tmp_path):
 def test_stats_count_every_entity(store):
     stats = store.stats()
     assert stats == {
-        "schools": 3, "standards": 3, "reviews": 2, "ratings": 5, "findings": 1,
-        "evidence": 2, "goals": 1, "milestones": 1, "action_steps": 1,
-        "check_ins": 1, "measures": 0, "measure_values": 0, "users": 12,
-        "history": 0, "schema_version": LATEST_VERSION,
-    }  # fmt: skip
+        "schools": 3,
+        "standards": 3,
+        "reviews": 2,
+        "ratings": 5,
+        "findings": 1,
+        "evidence": 2,
+        "goals": 1,
+        "milestones": 1,
+        "action_steps": 1,
+        "check_ins": 1,
+        "measures": 0,
+        "measure_values": 0,
+        "users": 12,
+        "history": 0,
+        "schema_version": LATEST_VERSION,
+    }
 
 
 def test_checkpoint_leaves_no_write_ahead_log(store):

@@ -1,0 +1,53 @@
+"""Turning answers into JSON, CSV or a text table, safely for spreadsheets."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+
+FORMATS = ("json", "csv", "table")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix text a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    return safe.to_csv(index=False)
+
+
+def to_json(data: pd.DataFrame | dict[str, Any]) -> str:
+    if isinstance(data, pd.DataFrame):
+        return data.to_json(orient="records", date_format="iso", indent=2)
+    return json.dumps(data, indent=2, default=str)
+
+
+def to_table(data: pd.DataFrame | dict[str, Any]) -> str:
+    if isinstance(data, dict):
+        data = pd.DataFrame({"figure": list(data), "value": list(data.values())})
+    if data.empty:
+        return "(nothing to show)"
+    buffer = io.StringIO()
+    buffer.write(data.to_string(index=False))
+    return buffer.getvalue()
+
+
+def render(data: pd.DataFrame | dict[str, Any], fmt: str) -> str:
+    """The answer in one of FORMATS."""
+    if fmt == "json":
+        return to_json(data)
+    if fmt == "csv":
+        frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame([data])
+        return to_csv(frame)
+    return to_table(data)

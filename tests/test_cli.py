@@ -1,0 +1,123 @@
+"""The sqr-tracker command line, run as users run it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from sqr_tracker.cli import main
+from sqr_tracker.output import neutralise, to_csv
+from sqr_tracker.store import Store
+
+DEMO = ["--schools", "12", "--seed", "3", "--today", "2026-12-03"]
+
+
+@pytest.fixture
+def demo_db(tmp_path) -> str:
+    path = str(tmp_path / "demo.duckdb")
+    assert main(["demo", "--db", path, *DEMO]) == 0
+    return path
+
+
+def test_demo_builds_the_district_and_reports_it(tmp_path, capsys):
+    path = tmp_path / "d.duckdb"
+    assert main(["demo", "--db", str(path), *DEMO]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Built the demo district in {path}: 12 schools,")
+    assert "timeline ending 03 Dec 2026" in out
+
+
+def test_stats_as_json_match_the_store(demo_db, capsys):
+    capsys.readouterr()
+    assert main(["stats", "--db", demo_db, "--format", "json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    store = Store.open(demo_db)
+    try:
+        assert figures == store.stats()
+    finally:
+        store.close()
+    assert figures["schools"] == 12 and figures["standards"] > 6
+
+
+def test_schools_as_csv_list_every_school_with_its_id(demo_db, capsys):
+    capsys.readouterr()
+    assert main(["--db", demo_db, "schools", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split(",")[:4] == ["id", "name", "level", "network"]
+    assert len(lines) == 13
+    assert sorted(int(line.split(",")[0]) for line in lines[1:]) == list(range(1, 13))
+
+
+def test_standards_as_a_table_show_the_six_codes(demo_db, capsys):
+    capsys.readouterr()
+    assert main(["standards", "--db", demo_db]) == 0
+    out = capsys.readouterr().out
+    for code in ("S1", "S2", "S3", "S4", "S5", "S6"):
+        assert f"\n{code} " in out or f"\n  {code} " in out or f" {code} " in out
+    assert "Quality learning experiences for all students" in out
+
+
+def test_the_environment_variable_names_the_file(demo_db, capsys, monkeypatch):
+    monkeypatch.setenv("SQR_TRACKER_DB", demo_db)
+    capsys.readouterr()
+    assert main(["stats", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["schools"] == 12
+
+
+def test_demo_refuses_to_overwrite_a_file_that_is_not_a_demo(tmp_path, capsys):
+    path = tmp_path / "real.duckdb"
+    real = Store.open(path)
+    real.rows("INSERT INTO networks (id, name) VALUES (1, 'Real network')")
+    real.close()
+    assert main(["demo", "--db", str(path), *DEMO]) == 1
+    err = capsys.readouterr().err
+    assert "--force" in err and str(path) in err
+    kept = Store.open(path)
+    try:
+        assert kept.rows("SELECT name FROM networks") == [("Real network",)]
+    finally:
+        kept.close()
+    assert main(["demo", "--db", str(path), *DEMO, "--force"]) == 0
+
+
+def test_a_missing_file_is_named_with_how_to_build_one(tmp_path, capsys):
+    missing = tmp_path / "none.duckdb"
+    assert main(["stats", "--db", str(missing)]) == 1
+    assert f"There is no data file at {missing}" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_a_bad_date_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["demo", "--db", str(tmp_path / "x.duckdb"), "--today", "03/12/2026"])
+    assert stop.value.code == 2
+    assert "'03/12/2026' is not a date YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_the_console_script_is_installed(demo_db):
+    script = shutil.which("sqr-tracker")
+    assert script, "pip install -e . puts sqr-tracker on the PATH"
+    done = subprocess.run(
+        [script, "stats", "--db", demo_db, "--format", "table"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "schema_version" in done.stdout
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
+    frame = pd.DataFrame({"note": ["=SUM(A1)", "+1", "-2", "@x", "\tt", "plain"]})
+    assert to_csv(frame).splitlines()[1:] == [
+        "'=SUM(A1)",
+        "'+1",
+        "'-2",
+        "'@x",
+        "'\tt",
+        "plain",
+    ]
+    assert neutralise(-3) == -3

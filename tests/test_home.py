@@ -1,0 +1,101 @@
+"""What the home pages are given, and that each role is given only its share."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import TODAY
+
+from sqr_tracker import home
+from sqr_tracker.auth import visible_school_ids
+from sqr_tracker.errors import PermissionDenied
+
+
+def test_school_glance_shows_each_standard_with_both_ratings(store, people):
+    glance = home.school_glance(store, people["team.a"], 1, TODAY)
+    rows = glance.standards[["code", "consensus_label", "self_label", "is_focus"]]
+    assert rows.values.tolist() == [
+        ["S1", "Developing", "Proficient", True],
+        ["S2", "Proficient", "Developing", False],
+    ]
+    assert glance.standards["evidence"].tolist() == [
+        "2 items from 2 sources (interview, survey); lowest survey response 10% "
+        "(limited)",
+        "No evidence recorded",
+    ]
+    assert glance.plan["open_steps"] == 1 and glance.plan["overdue_steps"] == 1
+    assert str(glance.plan["last_check_in"].date()) == "2026-11-05"
+
+
+def test_school_glance_refuses_another_schools_team(store, people):
+    with pytest.raises(PermissionDenied):
+        home.school_glance(store, people["principal.b"], 1, TODAY)
+    with pytest.raises(PermissionDenied):
+        home.school_glance(store, people["viewer"], 1, TODAY)
+
+
+def test_a_survey_below_a_tenth_is_very_limited(store, people):
+    store.rows("UPDATE evidence SET survey_respondents = 28 WHERE id = 1")
+    glance = home.school_glance(store, people["principal.a"], 1, TODAY)
+    assert glance.standards["evidence"][0].endswith("7% (very limited)")
+
+
+def test_each_role_sees_the_schools_of_its_scope(store, people):
+    scopes = {name: visible_school_ids(store, people[name]) for name in people}
+    assert scopes == {
+        "principal.a": [1], "team.a": [1], "principal.b": [2], "team.c": [3],
+        "lead.north": [1, 2], "lead.south": [3], "office": None,
+        "reviewer.lead": [1, 3], "reviewer.team": [1], "reviewer.other": [],
+        "viewer": [], "gone": [],
+    }  # fmt: skip
+    assert visible_school_ids(store, None) == []
+
+
+def test_a_network_lead_sees_only_their_networks_plans(store, people):
+    schools = home.network_overview(store, people["lead.north"], TODAY)
+    assert schools["school"].tolist() == ["Alder Elementary", "Birch Middle School"]
+    assert "network" not in schools.columns
+    with pytest.raises(PermissionDenied):
+        home.network_overview(store, people["viewer"], TODAY)
+
+
+def test_district_numbers_count_the_whole_district(store, people):
+    numbers = home.district_numbers(store, people["office"], TODAY)
+    assert numbers.figures == {
+        "Schools": 3, "Open goals": 1, "Overdue action steps": 1,
+        "Open support requests": 0, "Checked in this month": "0 of 3",
+    }  # fmt: skip
+    assert numbers.reviews_by_phase.values.tolist() == [["site visit", 1]]
+    assert numbers.consensus_counts[["code", "label", "schools"]].values.tolist() == [
+        ["S1", "Developing", 1],
+        ["S2", "Proficient", 1],
+    ]
+
+
+def test_the_published_summary_has_levels_in_words_and_no_notes(store, people):
+    summary = home.published_summary(store, people["viewer"], 1)
+    assert summary.to_dict("records") == [
+        {"standard": "Quality learning experiences for all students",
+         "review 2024–25": "Developing"},
+        {"standard": "Safe, supportive, and healthy learning environments",
+         "review 2024–25": "Proficient"},
+    ]  # fmt: skip
+    assert home.published_summary(store, people["viewer"], 3).empty
+    with pytest.raises(PermissionDenied):
+        home.published_summary(store, None, 1)
+
+
+@pytest.mark.parametrize(
+    ("steps", "words"),
+    [(0, "held steady"), (1, "up 1 level"), (2, "up 2 levels"), (-1, "down 1 level"),
+     (float("nan"), "not rated before")],
+)  # fmt: skip
+def test_change_words(steps, words):
+    assert home.change_words(steps) == words
+
+
+def test_school_years_start_in_august():
+    from datetime import date
+
+    assert home.school_year(date(2026, 7, 31)) == 2025
+    assert home.school_year(date(2026, 8, 1)) == 2026
+    assert home.cycle_label(2026) == "2026–27"

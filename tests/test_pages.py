@@ -1,0 +1,179 @@
+"""The real app through Streamlit's AppTest: every page for every demo role."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sqr_tracker.demo import build_demo_file
+from sqr_tracker.models import Role
+from sqr_tracker.navigation import PAGES, pages_for
+from sqr_tracker.session import DEMO_USER_KEY
+from sqr_tracker.store import Store
+
+PERSONAS = {
+    Role.SITE_TEAM: "site.team@demo.sqr",
+    Role.PRINCIPAL: "principal@demo.sqr",
+    Role.NETWORK_LEAD: "network.lead@demo.sqr",
+    Role.CENTRAL_OFFICE: "central.office@demo.sqr",
+    Role.REVIEWER: "reviewer@demo.sqr",
+    Role.VIEWER: "viewer@demo.sqr",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo_file(path, schools=24, seed=11, today=date.today())
+    return str(path)
+
+
+@pytest.fixture
+def app(demo_file, monkeypatch):
+    """The app on the demo file, not yet run."""
+    monkeypatch.setenv("SQR_TRACKER_DB", demo_file)
+    return AppTest.from_file("../app.py", default_timeout=30)
+
+
+def signed_in(app: AppTest, role: Role) -> AppTest:
+    user = Store.open(os.environ["SQR_TRACKER_DB"]).user_by_email(PERSONAS[role])
+    app.session_state[DEMO_USER_KEY] = user.id
+    return app.run()
+
+
+def texts(app: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in (
+            "title",
+            "subheader",
+            "caption",
+            "markdown",
+            "text",
+            "info",
+            "warning",
+            "error",
+        )
+        for e in getattr(app, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_signed_out_the_app_offers_the_demo_sign_in_and_no_data(app):
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="demo_choice").label == "Sign in as"
+    assert "Demo district" in texts(app)
+    assert not app.dataframe
+
+
+def test_choosing_a_person_signs_them_in(app):
+    app.run()
+    choices = app.selectbox(key="demo_choice")
+    principal = next(o for o in choices.options if "Principal" in o)
+    choices.select_index(choices.options.index(principal)).run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert "Our plan this month" in texts(app)
+    assert "Signed in as" in app.sidebar.caption[0].value
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_sees_exactly_its_pages_and_each_renders(app, role):
+    signed_in(app, role)
+    assert not app.exception, app.exception
+    visible = {page.path for page in pages_for(role)}
+    for page in PAGES:
+        if page.path in visible:
+            app.switch_page(page.path).run()
+            assert not app.exception, (page.path, app.exception)
+            assert app.title[0].value, page.path
+        else:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                app.switch_page(page.path)
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if len(p.roles) < len(Role)])
+def test_a_page_served_directly_refuses_a_role_it_is_not_for(
+    demo_file, monkeypatch, page
+):
+    monkeypatch.setenv("SQR_TRACKER_DB", demo_file)
+    outsider = next(role for role in Role if role not in page.roles)
+    user = Store.open(demo_file).user_by_email(PERSONAS[outsider])
+    direct = AppTest.from_file(f"../{page.path}", default_timeout=30)
+    direct.session_state[DEMO_USER_KEY] = user.id
+    direct.run()
+    assert not direct.exception
+    assert [e.value for e in direct.error] == [
+        f"The page “{page.title}” is not part of a {outsider.label}'s view."
+    ]
+    assert not direct.dataframe and not direct.metric
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_served_before_sign_in_shows_no_data(demo_file, monkeypatch, page):
+    monkeypatch.setenv("SQR_TRACKER_DB", demo_file)
+    direct = AppTest.from_file(f"../{page.path}", default_timeout=30).run()
+    assert not direct.exception
+    assert [e.value for e in direct.warning] == [
+        "Please sign in first: open the app's start page."
+    ]
+    assert not direct.dataframe and not direct.metric and not direct.title
+
+
+def test_the_school_home_shows_the_latest_review_of_the_users_school(app):
+    signed_in(app, Role.PRINCIPAL)
+    store = Store.open(os.environ["SQR_TRACKER_DB"])
+    user = store.user_by_email(PERSONAS[Role.PRINCIPAL])
+    school = store.schools([user.school_id]).iloc[0]
+    assert app.title[0].value == school["name"]
+    table = app.dataframe[0].value
+    assert list(table["code"]) == ["S1", "S2", "S3", "S4", "S5", "S6"]
+    review = store.latest_published_review(user.school_id)
+    glance = store.review_at_a_glance(int(review["id"]))
+    assert list(table["consensus_label"]) == list(glance["consensus_label"])
+    assert [m.label for m in app.metric] == [
+        "Open goals",
+        "Focus goals",
+        "Open action steps",
+        "Overdue action steps",
+        "Last check-in",
+    ]
+
+
+def test_a_disabled_user_is_signed_out_on_the_next_run(app):
+    signed_in(app, Role.VIEWER)
+    assert app.title[0].value == "School summaries"
+    store = Store.open(os.environ["SQR_TRACKER_DB"])
+    viewer = store.user_by_email(PERSONAS[Role.VIEWER])
+    store.rows("UPDATE users SET active = false WHERE id = ?", [viewer.id])
+    try:
+        app.run()
+        assert app.selectbox(key="demo_choice").label == "Sign in as"
+        assert not app.dataframe
+    finally:
+        store.rows("UPDATE users SET active = true WHERE id = ?", [viewer.id])
+
+
+def test_a_file_that_is_not_a_demo_shows_no_data_without_sign_in(tmp_path, monkeypatch):
+    path = tmp_path / "district.duckdb"
+    store = Store.open(path)
+    store.close()
+    monkeypatch.setenv("SQR_TRACKER_DB", str(path))
+    app = AppTest.from_file("../app.py", default_timeout=30).run()
+    assert not app.exception
+    assert "Sign-in is not configured" in app.error[0].value
+    assert not app.selectbox and not app.dataframe
+
+
+def test_with_no_data_file_the_app_builds_the_demo_and_says_so(tmp_path, monkeypatch):
+    path = tmp_path / "fresh" / "sqr.duckdb"
+    monkeypatch.setenv("SQR_TRACKER_DB", str(path))
+    app = AppTest.from_file("../app.py", default_timeout=120).run()
+    assert not app.exception
+    assert path.exists()
+    assert app.info[0].value.startswith("No data file was found at")
+    assert Store.open(path).is_demo()
