@@ -49,5 +49,5 @@ def render(data: pd.DataFrame | dict[str, Any], fmt: str) -> str:
         return to_json(data)
     if fmt == "csv":
         frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame([data])
-        return to_csv(frame)
+        return to_csv(frame).rstrip("\n")
     return to_table(data)

@@ -52,6 +52,7 @@ EDITABLE_TABLES = frozenset(
     }
 )
 ENTITY_TABLES = EDITABLE_TABLES | {"check_ins", "review_team", "review_focus"}
+LOADABLE_TABLES = ENTITY_TABLES | {"measures", "measure_values"}
 COUNTED = (
     "schools",
     "standards",
@@ -237,6 +238,29 @@ class Store:
                 cls._open[path] = store
             return store
 
+    @classmethod
+    def is_open(cls, path: str | os.PathLike[str]) -> bool:
+        """Whether this process already holds the file open."""
+        return Path(path).resolve() in cls._open
+
+    @classmethod
+    def file_is_demo(cls, path: str | os.PathLike[str]) -> bool:
+        """Whether an existing file is a demo file (DataFileInUse if locked)."""
+        if cls.is_open(path):
+            return cls.open(path).is_demo()
+        try:
+            store = cls(Path(path).resolve(), _connect(Path(path)))
+        except DataFileInUse:
+            raise
+        except duckdb.Error:
+            return False  # not a DuckDB file at all
+        try:
+            return store.schema_version() > 0 and store.is_demo()
+        except duckdb.Error:
+            return False
+        finally:
+            store._connection.close()
+
     def close(self) -> None:
         with self._open_lock:
             self._open.pop(self.path, None)
@@ -347,7 +371,8 @@ class Store:
         """Replace the contents of whole tables in one transaction (demo builds)."""
         with self.transaction() as tx:
             for table, frame in tables.items():
-                _check_table(table)
+                if table not in LOADABLE_TABLES:
+                    raise ValueError(f"not a table of the store: {table!r}")
                 columns = ", ".join(frame.columns)
                 tx.rows(f"DELETE FROM {table}")
                 self._connection_insert(tx, table, columns, frame)

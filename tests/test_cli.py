@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -99,8 +101,10 @@ def test_a_bad_date_is_a_usage_error(tmp_path, capsys):
 
 
 def test_the_console_script_is_installed(demo_db):
-    script = shutil.which("sqr-tracker")
-    assert script, "pip install -e . puts sqr-tracker on the PATH"
+    beside_python = Path(sys.executable).parent / "sqr-tracker"
+    found = beside_python.exists()
+    script = str(beside_python) if found else shutil.which("sqr-tracker")
+    assert script, "pip install -e . installs the sqr-tracker command"
     done = subprocess.run(
         [script, "stats", "--db", demo_db, "--format", "table"],
         capture_output=True,
