@@ -16,6 +16,7 @@ st.dataframe(
     schools.drop(columns=["school_id"]),
     hide_index=True,
     width="stretch",
+    height=views.rows_height(len(schools)),
     column_config={
         "school": "School",
         "level": "Level",

@@ -376,6 +376,7 @@ class _Build:
     reviews: _Reviews = field(init=False)
     annual: np.ndarray = field(init=False)  # (measure, school, year), all students
     missed: np.ndarray = field(init=False)  # (school, month) no check-ins written
+    usual_day: np.ndarray = field(init=False)  # day of the month a team updates
 
     @classmethod
     def start(cls, *, schools: int, seed: int, today: date) -> _Build:
@@ -428,6 +429,7 @@ class _Build:
         self.tables["milestones"] = _milestones_frame(self, goals)
         steps = _draw_steps(self, goals)
         self.missed = _missed_months(self)
+        self.usual_day = self.rng.integers(0, 26, self.n)
         step_check_ins, step_status = _step_check_ins(self, goals, steps)
         steps.frame["status"] = _labels(step_status, [s.value for s in _STEP_STATUSES])
         self.tables["action_steps"] = steps.frame
@@ -497,10 +499,18 @@ def _draw_schools(build: _Build) -> _Schools:
         ),
         disabilities=np.round(np.clip(rng.beta(3.0, 22.0, n), 0.03, 0.35), 3),
         trajectory=trajectory,
-        health=_health(build, rng.normal(0.0, 0.45, n), trajectory),
+        health=_health(build, _quality(rng, n), trajectory),
         activity=activity,
         stop_month=build.today_month - rng.integers(2, 7, n),
     )
+
+
+def _quality(rng: np.random.Generator, n: int) -> np.ndarray:
+    """How strong each school is, in rating levels around the district's middle.
+    The persona school starts low, so that its growth story has far to go."""
+    quality = rng.normal(0.0, 0.45, n)
+    quality[0] = -0.5
+    return quality
 
 
 def _health(build: _Build, quality: np.ndarray, trajectory: np.ndarray) -> np.ndarray:
@@ -1288,28 +1298,31 @@ def _missed_months(build: _Build) -> np.ndarray:
     return missed | stopped | (schools.activity == _NEVER)[:, None]
 
 
-def _day_in_month(
-    rng: np.random.Generator, month: np.ndarray, first: np.ndarray, last: np.ndarray
+def _update_day(
+    build: _Build, school: np.ndarray, month: np.ndarray, first: np.ndarray
 ) -> np.ndarray:
-    """A random day of each month that falls between ``first`` and ``last``."""
-    low = np.maximum(_month_start(month), first)
-    high = np.minimum(_month_start(month + 1) - 1, last)
-    width = (high - low).astype(np.int64) + 1
-    return low + (rng.random(len(month)) * width).astype(np.int64)
+    """The day in each month a school's team updates its plan: near its usual day
+    of the month, and not before ``first``."""
+    jitter = build.rng.integers(-2, 3, len(month))
+    offset = np.clip(build.usual_day[school] + jitter, 0, 27)
+    return np.maximum(_month_start(month) + offset, first)
 
 
 def _monthly_rows(
     build: _Build, school: np.ndarray, first: np.ndarray, last: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One row per month from ``first`` to ``last`` (dates, per parent) on which the
-    school updated its plan: each row's parent, month and day."""
+    school updated its plan: each row's parent, month and day. A month whose
+    usual update day is still ahead (this month, mostly) has no row yet."""
     counts = np.where(first <= last, _month(last) - _month(first) + 1, 0)
     parent, rank = _expand(counts)
     month = _month(first)[parent] + rank
     column = np.maximum(month - (build.today_month - _MISSED_WINDOW), 0)
     kept = ~build.missed[school[parent], column]
     parent, month = parent[kept], month[kept]
-    return parent, month, _day_in_month(build.rng, month, first[parent], last[parent])
+    day = _update_day(build, school[parent], month, first[parent])
+    done = day <= last[parent]
+    return parent[done], month[done], day[done]
 
 
 def _step_check_ins(

@@ -42,23 +42,33 @@ def school_glance(store: Store, user: User | None, school_id: int, today: date):
         standards["evidence"] = standards.apply(
             lambda row: evidence_line(row, limits), axis=1
         )
+        standards["evidence_detail"] = standards.apply(
+            lambda row: evidence_line(row, limits, detail=True), axis=1
+        )
     plan = store.plan_overview([school_id], today).iloc[0].to_dict()
     return SchoolGlance(found.iloc[0].to_dict(), review, standards, plan)
 
 
-def evidence_line(row: pd.Series, limits: dict[str, float]) -> str:
-    """One line on what a finding rests on, with a survey warning if thin."""
+def evidence_line(
+    row: pd.Series, limits: dict[str, float], *, detail: bool = False
+) -> str:
+    """One line on what a finding rests on, with a survey warning if thin;
+    ``detail`` names the sources too."""
     if not row["evidence_items"]:
         return "No evidence recorded"
     items = int(row["evidence_items"])
     sources = int(row["evidence_sources"])
     line = (
         f"{items} item{'s' if items != 1 else ''} from {sources} "
-        f"source{'s' if sources != 1 else ''} ({row['evidence_kinds']})"
+        f"source{'s' if sources != 1 else ''}"
     )
+    if detail:
+        line += f" ({row['evidence_kinds']})"
     rate = row["lowest_response_rate"]
     if pd.notna(rate):
-        line += f"; lowest survey response {rate:.0%}"
+        line += (
+            f"; lowest survey response {rate:.0%}" if detail else f"; survey {rate:.0%}"
+        )
         if rate < limits["survey_very_limited_below"]:
             line += " (very limited)"
         elif rate < limits["survey_limited_below"]:

@@ -25,6 +25,16 @@ def when(day: object) -> str:
     return pd.Timestamp(day).strftime("%-d %b %Y")
 
 
+def ago(day: object, today: date) -> str:
+    """'today', '1 day', '12 days', or 'never'."""
+    if day is None or pd.isna(day):
+        return "never"
+    days = (today - pd.Timestamp(day).date()).days
+    if days <= 0:
+        return "today"
+    return "1 day" if days == 1 else f"{days} days"
+
+
 def figures(counts: dict[str, object]) -> None:
     """A row of big numbers, one per entry."""
     for column, (label, count) in zip(
@@ -41,13 +51,7 @@ def plan_metrics(plan: dict, today: date) -> None:
     cols[2].metric("Open action steps", int(plan["open_steps"]))
     cols[3].metric("Overdue action steps", int(plan["overdue_steps"]))
     last = plan["last_check_in"]
-    days = (today - pd.Timestamp(last).date()).days if pd.notna(last) else None
-    cols[4].metric(
-        "Last check-in",
-        when(last),
-        delta=None if days is None else f"{days} days ago",
-        delta_color="off",
-    )
+    cols[4].metric("Since last check-in", ago(last, today), help=f"On {when(last)}")
 
 
 def review_glance(glance: SchoolGlance) -> None:
@@ -61,24 +65,26 @@ def review_glance(glance: SchoolGlance) -> None:
         f"Published {when(review['published_on'])} · site visit "
         f"{when(review['visit_starts_on'])} · lead reviewer {review['lead_reviewer']}"
     )
-    table = glance.standards.assign(
-        focus=glance.standards["is_focus"].map({True: "★ focus", False: ""})
-    )[["code", "standard", "focus", "consensus_label", "self_label", "evidence"]]
+    marks = glance.standards["is_focus"].map({True: " ★", False: ""})
+    table = glance.standards.assign(code=glance.standards["code"] + marks)[
+        ["code", "standard", "consensus_label", "self_label", "evidence"]
+    ]
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
-            "code": st.column_config.TextColumn("", width="small"),
-            "standard": st.column_config.TextColumn("Standard", width="large"),
-            "focus": st.column_config.TextColumn("Focus", width="small"),
-            "consensus_label": "Team's rating",
-            "self_label": "Self-reflection",
+            "code": st.column_config.TextColumn("", width=50),
+            "standard": st.column_config.TextColumn("Standard", width=390),
+            "consensus_label": st.column_config.TextColumn("Team's consensus"),
+            "self_label": st.column_config.TextColumn("Self-reflection"),
             "evidence": st.column_config.TextColumn("Evidence", width="large"),
         },
     )
+    st.caption("★ a focus standard of this review")
     for row in glance.standards.itertuples():
         with st.expander(f"{row.code} {row.standard}: strengths and areas for growth"):
+            st.caption(f"Evidence: {row.evidence_detail}")
             left, right = st.columns(2)
             left.markdown("**Strengths**")
             left.text(row.strengths or "None recorded")
@@ -89,11 +95,12 @@ def review_glance(glance: SchoolGlance) -> None:
 def level_chart(counts: pd.DataFrame, scale: pd.DataFrame) -> go.Figure:
     """Stacked bars: how many schools sit at each level, per standard."""
     figure = go.Figure()
+    names = counts["code"] + " " + counts["standard"].map(_shortened)
     for level in scale.itertuples():
-        part = counts[counts["level"] == level.level]
+        part = counts["level"] == level.level
         figure.add_bar(
-            y=part["code"] + " " + part["standard"].str.slice(0, 40),
-            x=part["schools"],
+            y=names[part],
+            x=counts.loc[part, "schools"],
             name=level.label,
             orientation="h",
             marker_color=LEVEL_COLOURS[(level.level - 1) % len(LEVEL_COLOURS)],
@@ -103,8 +110,23 @@ def level_chart(counts: pd.DataFrame, scale: pd.DataFrame) -> go.Figure:
         barmode="stack",
         height=320,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": -0.15},
-        yaxis={"autorange": "reversed"},
-        xaxis_title="schools (latest published review)",
+        legend={
+            "orientation": "h",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "x": 0,
+            "traceorder": "normal",
+        },
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"title": "schools, by their latest published review"},
     )
     return figure
+
+
+def _shortened(name: str, limit: int = 48) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip(" ,") + "…"
+
+
+def rows_height(rows: int) -> int:
+    """A table height that shows every row (up to 25) without scrolling."""
+    return 38 + 35 * min(rows, 25)

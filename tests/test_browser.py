@@ -110,6 +110,9 @@ def test_a_principal_signs_in_on_the_demo_and_sees_their_school(server, browser)
     expect(page.get_by_text("Our plan this month")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Latest review:")).to_be_visible()
     expect(page.get_by_text("Signed in as")).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
+    expect(page.locator("[data-testid='stDataFrame'] canvas").first).to_be_visible()
+    page.wait_for_timeout(1000)  # let the table draw its cells before the picture
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "principal-home.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -18,10 +18,13 @@ def test_school_glance_shows_each_standard_with_both_ratings(store, people):
         ["S2", "Proficient", "Developing", False],
     ]
     assert glance.standards["evidence"].tolist() == [
-        "2 items from 2 sources (interview, survey); lowest survey response 10% "
-        "(limited)",
+        "2 items from 2 sources; survey 10% (limited)",
         "No evidence recorded",
     ]
+    assert glance.standards["evidence_detail"][0] == (
+        "2 items from 2 sources (interview, survey); lowest survey response 10% "
+        "(limited)"
+    )
     assert glance.plan["open_steps"] == 1 and glance.plan["overdue_steps"] == 1
     assert str(glance.plan["last_check_in"].date()) == "2026-11-05"
 
@@ -36,7 +39,7 @@ def test_school_glance_refuses_another_schools_team(store, people):
 def test_a_survey_below_a_tenth_is_very_limited(store, people):
     store.rows("UPDATE evidence SET survey_respondents = 28 WHERE id = 1")
     glance = home.school_glance(store, people["principal.a"], 1, TODAY)
-    assert glance.standards["evidence"][0].endswith("7% (very limited)")
+    assert glance.standards["evidence"][0].endswith("survey 7% (very limited)")
 
 
 def test_each_role_sees_the_schools_of_its_scope(store, people):

@@ -148,16 +148,19 @@ def test_the_school_home_shows_the_latest_review_of_the_users_school(app):
     school = store.schools([user.school_id]).iloc[0]
     assert app.title[0].value == school["name"]
     table = app.dataframe[0].value
-    assert list(table["code"]) == ["S1", "S2", "S3", "S4", "S5", "S6"]
     review = store.latest_published_review(user.school_id)
     glance = store.review_at_a_glance(int(review["id"]))
+    marks = glance["is_focus"].map({True: " ★", False: ""})
+    assert list(table["code"]) == list(glance["code"] + marks)
+    assert [code.split()[0] for code in table["code"]] == [f"S{n}" for n in range(1, 7)]
+    assert 1 <= glance["is_focus"].sum() <= 6
     assert list(table["consensus_label"]) == list(glance["consensus_label"])
     assert [m.label for m in app.metric] == [
         "Open goals",
         "Focus goals",
         "Open action steps",
         "Overdue action steps",
-        "Last check-in",
+        "Since last check-in",
     ]
 
 
