@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sqr_tracker import home, session
+from sqr_tracker import home, session, views
 
 store, user = session.require_page(__file__)
 reviews = home.my_reviews(store, user)
@@ -11,17 +11,36 @@ st.title("My reviews")
 if reviews.empty:
     st.info("You are not on any review team yet.")
 else:
+    open_reviews = reviews[reviews["published_on"].isna()]
+    st.caption(
+        f"{len(open_reviews)} reviews under way, "
+        f"{(open_reviews['team_role'] == 'lead reviewer').sum()} of them led by you"
+    )
+    day = "D MMM YYYY"
     st.dataframe(
-        reviews.drop(columns=["id"]),
+        reviews,
         hide_index=True,
         width="stretch",
+        height=views.rows_height(len(reviews)),
+        placeholder="not yet",
+        column_order=[
+            "school",
+            "cycle",
+            "phase",
+            "team_role",
+            "visit_starts_on",
+            "visit_ends_on",
+            "published_on",
+        ],
         column_config={
             "school": "School",
-            "cycle_year": st.column_config.NumberColumn("Cycle", format="%d"),
+            "cycle": "Cycle",
             "phase": "Phase",
-            "visit_starts_on": st.column_config.DateColumn("Site visit from"),
-            "visit_ends_on": st.column_config.DateColumn("to"),
-            "published_on": st.column_config.DateColumn("Published"),
             "team_role": "Your role",
+            "visit_starts_on": st.column_config.DateColumn(
+                "Site visit from", format=day
+            ),
+            "visit_ends_on": st.column_config.DateColumn("to", format=day),
+            "published_on": st.column_config.DateColumn("Report published", format=day),
         },
     )

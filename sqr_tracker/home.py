@@ -82,6 +82,8 @@ def school_year(day: date) -> int:
 
 
 def cycle_label(year: int) -> str:
+    """A cycle year as its school year: 2026 is '2026–27'."""
+    year = int(year)
     return f"{year}–{str(year + 1)[-2:]}"
 
 
@@ -121,7 +123,9 @@ def my_reviews(store: Store, user: User | None) -> pd.DataFrame:
     """The reviews a reviewer is on, current ones first."""
     if user is None:
         raise PermissionDenied("Sign in to see your reviews.")
-    return store.reviews_for_reviewer(user.id)
+    reviews = store.reviews_for_reviewer(user.id)
+    reviews["cycle"] = reviews["cycle_year"].map(cycle_label)
+    return reviews.drop(columns=["cycle_year"])
 
 
 def published_summary(store: Store, user: User | None, school_id: int) -> pd.DataFrame:
@@ -134,12 +138,12 @@ def published_summary(store: Store, user: User | None, school_id: int) -> pd.Dat
     cycles = sorted(ratings["cycle_year"].unique())[-2:]
     latest = ratings[ratings["cycle_year"] == cycles[-1]].set_index("code")
     summary = latest[["standard", "label", "level"]].rename(
-        columns={"label": f"review {cycle_label(int(cycles[-1]))}"}
+        columns={"standard": "Standard", "label": f"Review {cycle_label(cycles[-1])}"}
     )
     if len(cycles) == 2:
         before = ratings[ratings["cycle_year"] == cycles[0]].set_index("code")
-        summary.insert(1, f"review {cycle_label(int(cycles[0]))}", before["label"])
-        summary["change"] = (latest["level"] - before["level"]).map(change_words)
+        summary.insert(1, f"Review {cycle_label(cycles[0])}", before["label"])
+        summary["Change"] = (latest["level"] - before["level"]).map(change_words)
     return summary.drop(columns=["level"]).reset_index(drop=True)
 
 

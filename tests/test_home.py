@@ -77,14 +77,26 @@ def test_district_numbers_count_the_whole_district(store, people):
 def test_the_published_summary_has_levels_in_words_and_no_notes(store, people):
     summary = home.published_summary(store, people["viewer"], 1)
     assert summary.to_dict("records") == [
-        {"standard": "Quality learning experiences for all students",
-         "review 2024–25": "Developing"},
-        {"standard": "Safe, supportive, and healthy learning environments",
-         "review 2024–25": "Proficient"},
+        {"Standard": "Quality learning experiences for all students",
+         "Review 2024–25": "Developing"},
+        {"Standard": "Safe, supportive, and healthy learning environments",
+         "Review 2024–25": "Proficient"},
     ]  # fmt: skip
     assert home.published_summary(store, people["viewer"], 3).empty
     with pytest.raises(PermissionDenied):
         home.published_summary(store, None, 1)
+
+
+def test_a_reviewer_sees_their_reviews_current_first(store, people):
+    reviews = home.my_reviews(store, people["reviewer.lead"])
+    assert reviews[["school", "cycle", "phase", "team_role"]].values.tolist() == [
+        ["Cedar High School", "2026–27", "site visit", "lead reviewer"],
+        ["Alder Elementary", "2024–25", "action planning", "lead reviewer"],
+    ]
+    assert home.my_reviews(store, people["reviewer.other"]).empty
+    assert home.my_reviews(store, people["reviewer.team"])["team_role"].tolist() == [
+        "reviewer"
+    ]
 
 
 @pytest.mark.parametrize(
