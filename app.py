@@ -4,6 +4,7 @@ import streamlit as st
 
 from sqr_tracker import session
 from sqr_tracker.navigation import pages_for
+from sqr_tracker.views import plain
 
 st.set_page_config(
     page_title="SQR Tracker", page_icon=":material/school:", layout="wide"
@@ -20,7 +21,7 @@ for spec in pages_for(user.role):
     sections.setdefault(spec.section, []).append(page)
 
 with st.sidebar:
-    st.caption(f"Signed in as **{user.name}** · {user.role.label}")
+    st.caption(f"Signed in as **{plain(user.name)}** · {user.role.label}")
     st.button("Sign out", on_click=session.sign_out, icon=":material/logout:")
 
 st.navigation(sections).run()

@@ -16,9 +16,9 @@ views.figures(numbers.figures)
 left, right = st.columns([2, 1])
 with left:
     st.subheader("Latest consensus ratings, by standard")
-    st.plotly_chart(views.level_chart(numbers.consensus_counts, store.rating_scale()))
+    st.plotly_chart(views.level_chart(numbers.consensus_counts, numbers.rating_scale))
 with right:
-    st.subheader(f"Reviews in {home.cycle_label(home.school_year(today))}, by phase")
+    st.subheader(f"Reviews in {numbers.cycle}, by phase")
     st.dataframe(
         numbers.reviews_by_phase,
         hide_index=True,

@@ -13,13 +13,13 @@ schools = home.network_overview(store, user, today)
 st.title("Our network")
 st.caption(f"{len(schools)} schools · plans as of {views.when(today)}")
 st.dataframe(
-    schools.drop(columns=["school_id"]),
+    schools,
     hide_index=True,
     width="stretch",
     height=views.rows_height(len(schools)),
     column_config={
         "school": "School",
-        "level": "Level",
+        "level": "School level",
         "open_goals": "Open goals",
         "focus_goals": "Focus goals",
         "open_steps": "Open action steps",

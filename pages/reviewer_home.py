@@ -11,11 +11,7 @@ st.title("My reviews")
 if reviews.empty:
     st.info("You are not on any review team yet.")
 else:
-    open_reviews = reviews[reviews["published_on"].isna()]
-    st.caption(
-        f"{len(open_reviews)} reviews under way, "
-        f"{(open_reviews['team_role'] == 'lead reviewer').sum()} of them led by you"
-    )
+    st.caption(home.reviews_under_way(reviews))
     day = "D MMM YYYY"
     st.dataframe(
         reviews,

@@ -10,11 +10,8 @@ store, user = session.require_page(__file__)
 today = date.today()
 glance = home.school_glance(store, user, user.school_id, today)
 
-st.title(glance.school["name"])
-st.caption(
-    f"{glance.school['level'].title()} school · {glance.school['network']} · "
-    f"{glance.school['enrollment']:,} students · principal {glance.school['principal']}"
-)
+st.title(views.plain(glance.school["name"]))
+st.caption(views.plain(home.school_line(glance.school)))
 st.subheader("Our plan this month")
 views.plan_metrics(glance.plan, today)
 views.review_glance(glance)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from sqr_tracker.auth import Action, authorize
+from sqr_tracker.config import setting_problem
 from sqr_tracker.errors import InvalidInput, NotFound
 from sqr_tracker.models import (
     ActionStepChange,
@@ -35,6 +36,7 @@ from sqr_tracker.models import (
     RatingIn,
     ReviewChange,
     ReviewIn,
+    Role,
     SettingIn,
     SupportAnswerIn,
     SupportRequestIn,
@@ -161,6 +163,7 @@ def create_goal(store: Store, user: User | None, data: Mapping[str, Any]) -> int
     goal = validate(GoalIn, data, "The goal")
     user = authorize(store, user, Action.EDIT_PLAN, school_id=goal.school_id)
     _require_standard(store, goal.standard_id)
+    _require_goal_links(store, goal.school_id, goal.review_id, goal.measure_id)
     values = _stamped(user, **goal.model_dump(), created_by=user.id, created_on=now())
     return _create(
         store, user, "goals", values, school_id=goal.school_id, action="create goal"
@@ -179,6 +182,7 @@ def update_goal(
     user, school_id = _editor(store, user, Action.EDIT_PLAN, "goals", goal_id)
     if change.standard_id is not None:
         _require_standard(store, change.standard_id)
+    _require_goal_links(store, school_id, None, change.measure_id)
     return _update(
         store,
         user,
@@ -317,6 +321,7 @@ def record_check_in(store: Store, user: User | None, data: Mapping[str, Any]) ->
 
 def add_comment(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
     comment = validate(CommentIn, data, "The comment")
+    _require_same_school(store, comment, "The comment")
     user = authorize(store, user, Action.COMMENT, school_id=comment.school_id)
     values = _stamped(user, **comment.model_dump(), author_id=user.id, written_on=now())
     return _create(
@@ -326,6 +331,7 @@ def add_comment(store: Store, user: User | None, data: Mapping[str, Any]) -> int
 
 def request_support(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
     ask = validate(SupportRequestIn, data, "The support request")
+    _require_same_school(store, ask, "The support request")
     user = authorize(store, user, Action.REQUEST_SUPPORT, school_id=ask.school_id)
     values = _stamped(
         user,
@@ -380,6 +386,9 @@ def answer_support(
 def create_review(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
     review = validate(ReviewIn, data, "The review")
     user = authorize(store, user, Action.PLAN_REVIEWS, school_id=review.school_id)
+    for standard_id in review.focus_standard_ids:
+        _require_standard(store, standard_id)
+    _require_lead_reviewer(store, review.lead_reviewer_id)
     values = _stamped(
         user,
         **review.model_dump(exclude={"focus_standard_ids"}),
@@ -441,6 +450,7 @@ def publish_review(
     """Make the report visible to the school (only the lead reviewer may)."""
     school_id = store.school_of("reviews", review_id)
     user = authorize(store, user, Action.LEAD_REVIEW, review_id=review_id)
+    _require_open_review(store, review_id)
     today = now().date()
     return _update(
         store,
@@ -483,23 +493,73 @@ def record_rating(
     )
     _require_level(store, rating.level)
     _require_standard(store, rating.standard_id)
+    _require_open_review(store, rating.review_id)
     rater_id = user.id if rating.rater_kind == RaterKind.REVIEWER else None
-    existing = store.rating_id(
-        rating.review_id, rating.standard_id, rating.rater_kind.value, rater_id
+    key = {
+        "review_id": rating.review_id,
+        "standard_id": rating.standard_id,
+        "rater_kind": rating.rater_kind.value,
+        "rater_id": rater_id,
+    }
+    return _upsert(
+        store,
+        user,
+        "ratings",
+        key,
+        {"level": rating.level, "note": rating.note},
+        version=version,
+        school_id=school_id,
+        verbs=("rate", "change rating"),
     )
-    if existing is not None:
-        return _update(
-            store,
-            user,
-            "ratings",
-            existing,
-            {"level": rating.level, "note": rating.note},
-            expected_version=version,
+
+
+def _upsert(
+    store: Store,
+    user: User,
+    table: str,
+    key: dict[str, Any],
+    changes: dict[str, Any],
+    *,
+    version: int | None,
+    school_id: int,
+    verbs: tuple[str, str],
+) -> int:
+    """Create the row with this key, or change it if it exists; return its id.
+
+    The lookup runs inside the transaction, and changing an existing row needs
+    the version the editor saw, so two first saves never both win."""
+
+    def work(tx: Tx) -> int:
+        stamp = now()
+        existing = tx.find_id(table, key)
+        if existing is None:
+            row_id = tx.insert(
+                table, {**key, **changes, "updated_by": user.id, "updated_on": stamp}
+            )
+            before, after = None, tx.get(table, row_id)
+        else:
+            row_id = existing
+            before, after = tx.update(
+                table,
+                row_id,
+                changes,
+                expected_version=version or 0,
+                user_id=user.id,
+                now=stamp,
+            )
+        tx.record(
+            user=user,
+            action=verbs[existing is not None],
+            entity=table,
+            entity_id=row_id,
             school_id=school_id,
-            action="change rating",
+            before=before,
+            after=after,
+            now=stamp,
         )
-    values = _stamped(user, **rating.model_dump(mode="json"), rater_id=rater_id)
-    return _create(store, user, "ratings", values, school_id=school_id, action="rate")
+        return row_id
+
+    return store.write(work)
 
 
 def record_finding(
@@ -512,30 +572,21 @@ def record_finding(
     finding = validate(FindingIn, data, "The finding")
     school_id = store.school_of("reviews", finding.review_id)
     user = authorize(store, user, Action.LEAD_REVIEW, review_id=finding.review_id)
-    existing = store.finding_id(finding.review_id, finding.standard_id)
+    _require_open_review(store, finding.review_id)
+    key = {"review_id": finding.review_id, "standard_id": finding.standard_id}
     text = {
         "strengths": finding.strengths,
         "areas_for_growth": finding.areas_for_growth,
     }
-    if existing is not None:
-        _update(
-            store,
-            user,
-            "findings",
-            existing,
-            text,
-            expected_version=version,
-            school_id=school_id,
-            action="edit finding",
-        )
-        return existing
-    return _create(
+    return _upsert(
         store,
         user,
         "findings",
-        _stamped(user, **finding.model_dump()),
+        key,
+        text,
+        version=version,
         school_id=school_id,
-        action="write finding",
+        verbs=("write finding", "edit finding"),
     )
 
 
@@ -544,6 +595,7 @@ def add_evidence(store: Store, user: User | None, data: Mapping[str, Any]) -> in
     review_id = store.review_of_finding(item.finding_id)
     school_id = store.school_of("reviews", review_id)
     user = authorize(store, user, Action.LEAD_REVIEW, review_id=review_id)
+    _require_open_review(store, review_id)
     return _create(
         store,
         user,
@@ -557,14 +609,28 @@ def add_evidence(store: Store, user: User | None, data: Mapping[str, Any]) -> in
 # -- the district --------------------------------------------------------------------
 
 
-def change_setting(store: Store, user: User | None, data: Mapping[str, Any]) -> None:
+def change_setting(
+    store: Store,
+    user: User | None,
+    data: Mapping[str, Any],
+    *,
+    version: int | None = None,
+) -> None:
+    """Set a district setting; ``version`` is the one the editor saw, if any."""
     setting = validate(SettingIn, data, "The setting")
     user = authorize(store, user, Action.EDIT_SETTINGS)
+    problem = setting_problem(setting.key, setting.value)
+    if problem:
+        raise InvalidInput("The setting", {setting.key: problem})
 
     def work(tx: Tx) -> None:
         stamp = now()
         before, after = tx.put_setting(
-            setting.key, str(setting.value), user_id=user.id, now=stamp
+            setting.key,
+            str(setting.value),
+            user_id=user.id,
+            now=stamp,
+            expected_version=version,
         )
         tx.record(
             user=user,
@@ -616,9 +682,49 @@ def set_user_active(
 # -- checks --------------------------------------------------------------------------
 
 
+def _require_same_school(store: Store, item: Any, what: str) -> None:
+    """A comment or support request about a goal or step of the same school."""
+    for table, field in (("goals", "goal_id"), ("action_steps", "action_step_id")):
+        row_id = getattr(item, field)
+        if row_id is not None and store.school_of(table, row_id) != item.school_id:
+            raise InvalidInput(what, {field: f"{row_id} belongs to another school"})
+
+
+def _require_goal_links(
+    store: Store, school_id: int, review_id: int | None, measure_id: int | None
+) -> None:
+    if review_id is not None and store.school_of("reviews", review_id) != school_id:
+        raise InvalidInput("The goal", {"review_id": "a review of another school"})
+    if measure_id is not None and not store.has_measure(measure_id):
+        raise InvalidInput("The goal", {"measure_id": f"no measure {measure_id}"})
+
+
 def _require_standard(store: Store, standard_id: int) -> None:
     if not store.has_standard(standard_id):
         raise InvalidInput("The form", {"standard_id": f"no standard {standard_id}"})
+
+
+def _require_open_review(store: Store, review_id: int) -> None:
+    """Ratings, findings and evidence are fixed once the report is published."""
+    published = store.review_published_on(review_id)
+    if published is not None:
+        raise InvalidInput(
+            "The review",
+            {
+                "review_id": f"its report was published on {published:%d %b %Y}; "
+                "its ratings and findings can no longer change"
+            },
+        )
+
+
+def _require_lead_reviewer(store: Store, user_id: int | None) -> None:
+    if user_id is None:
+        return
+    lead = store.user_by_id(user_id)
+    if lead is None or not lead.active or lead.role != Role.REVIEWER:
+        raise InvalidInput(
+            "The review", {"lead_reviewer_id": f"{user_id} is not an active reviewer"}
+        )
 
 
 def _require_level(store: Store, level: int) -> None:

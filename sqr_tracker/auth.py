@@ -57,11 +57,7 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
         Role.NETWORK_LEAD: Scope.OWN_NETWORK,
         Role.CENTRAL_OFFICE: Scope.ANY,
     },
-    Action.COMMENT: {
-        **_SCHOOL_TEAM,
-        Role.NETWORK_LEAD: Scope.OWN_NETWORK,
-        Role.CENTRAL_OFFICE: Scope.ANY,
-    },
+    Action.COMMENT: {**_SCHOOL_TEAM, Role.NETWORK_LEAD: Scope.OWN_NETWORK},
     Action.RECORD_REVIEW: {Role.REVIEWER: Scope.REVIEW_TEAM},
     Action.LEAD_REVIEW: {Role.REVIEWER: Scope.REVIEW_LEAD},
     Action.PLAN_REVIEWS: {Role.CENTRAL_OFFICE: Scope.ANY},

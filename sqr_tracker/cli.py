@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--force", action="store_true", help="overwrite a file that is not a demo"
     )
+    backup = commands.add_parser(
+        "backup", parents=[common], help="copy the data file, its log written in"
+    )
+    backup.add_argument("--out", required=True, metavar="FILE", type=Path)
     for name, what, formats in (
         ("schools", "list the schools with their ids", output.FORMATS),
         ("standards", "list the standards with their codes", output.FORMATS),
@@ -89,6 +93,17 @@ def _demo(args: argparse.Namespace, path: Path) -> str:
     )
 
 
+def _backup(args: argparse.Namespace, path: Path) -> str:
+    store = Store.open(path)
+    try:
+        target = store.back_up(args.out)
+    except FileExistsError as error:
+        raise SqrError(str(error)) from None
+    finally:
+        store.close()
+    return f"Backed up {path} to {target} ({target.stat().st_size:,} bytes)."
+
+
 def _listing(args: argparse.Namespace, path: Path) -> str:
     store = Store.open(path)
     try:
@@ -116,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"There is no data file at {path}. Build the demo district with "
                 "`sqr-tracker demo`, or give the file with --db."
             )
+        elif args.command == "backup":
+            print(_backup(args, path))
         else:
             print(_listing(args, path))
     except SqrError as error:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sqr_tracker.errors import NotADemoFile
+from sqr_tracker.errors import DataFileInUse, NotADemoFile
 from sqr_tracker.models import (
     Phase,
     PlanStatus,
@@ -131,11 +131,16 @@ def build_demo_file(
             "district would overwrite real data. Choose another file, or pass "
             "--force to replace it."
         )
+    if Store.is_open(path):
+        raise DataFileInUse(
+            f"The data file {path} is open in this program; close it before "
+            "building the demo district into it."
+        )
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
         counts = _build_into(temporary, schools=schools, seed=seed, today=today)
+        _remove(_wal(path))  # the old file's log must never replay onto the new one
         os.replace(temporary, path)
-        _remove(_wal(path))
     finally:
         _remove(temporary)
         _remove(_wal(temporary))

@@ -51,3 +51,7 @@ class DataFileInUse(SqrError):
 
 class NotADemoFile(SqrError):
     pass
+
+
+class Busy(SqrError):
+    """A write that kept clashing with other sessions' writes."""

@@ -49,6 +49,18 @@ def school_glance(store: Store, user: User | None, school_id: int, today: date):
     return SchoolGlance(found.iloc[0].to_dict(), review, standards, plan)
 
 
+def school_line(school: dict[str, Any]) -> str:
+    """'Elementary school · North Network · 420 students · principal Ana Ruiz'."""
+    parts = [
+        f"{school['level'].title()} school",
+        school["network"],
+        f"{school['enrollment']:,} students",
+    ]
+    if isinstance(school.get("principal"), str):
+        parts.append(f"principal {school['principal']}")
+    return " · ".join(parts)
+
+
 def evidence_line(
     row: pd.Series, limits: dict[str, float], *, detail: bool = False
 ) -> str:
@@ -90,8 +102,10 @@ def cycle_label(year: int) -> str:
 @dataclass(frozen=True)
 class DistrictNumbers:
     figures: dict[str, int | str]
+    cycle: str
     reviews_by_phase: pd.DataFrame
     consensus_counts: pd.DataFrame
+    rating_scale: pd.DataFrame
 
 
 def district_numbers(store: Store, user: User | None, today: date) -> DistrictNumbers:
@@ -100,7 +114,7 @@ def district_numbers(store: Store, user: User | None, today: date) -> DistrictNu
     plans = store.plan_overview(scope, today)
     month_start = pd.Timestamp(today.replace(day=1))
     checked = int((pd.to_datetime(plans["last_check_in"]) >= month_start).sum())
-    phases = store.reviews_by_phase(school_year(today))
+    phases = store.reviews_by_phase(school_year(today), scope)
     order = {phase.value: i for i, phase in enumerate(Phase)}
     phases = phases.sort_values("phase", key=lambda s: s.map(order))
     figures = {
@@ -111,21 +125,51 @@ def district_numbers(store: Store, user: User | None, today: date) -> DistrictNu
         "Checked in this month": f"{checked} of {len(plans)}",
     }
     consensus = store.latest_consensus_counts(scope)
-    return DistrictNumbers(figures, phases.reset_index(drop=True), consensus)
+    return DistrictNumbers(
+        figures,
+        cycle_label(school_year(today)),
+        phases.reset_index(drop=True),
+        consensus,
+        store.rating_scale(),
+    )
 
 
 def network_overview(store: Store, user: User | None, today: date) -> pd.DataFrame:
     """The plan status of each school a network lead follows."""
-    return store.plan_overview(_scope(store, user), today).drop(columns=["network"])
+    overview = store.plan_overview(_scope(store, user), today)
+    return overview.drop(columns=["network", "school_id"])
 
 
 def my_reviews(store: Store, user: User | None) -> pd.DataFrame:
     """The reviews a reviewer is on, current ones first."""
-    if user is None:
+    if user is None or not user.active:
         raise PermissionDenied("Sign in to see your reviews.")
     reviews = store.reviews_for_reviewer(user.id)
     reviews["cycle"] = reviews["cycle_year"].map(cycle_label)
-    return reviews.drop(columns=["cycle_year"])
+    return reviews.drop(columns=["cycle_year", "id"])
+
+
+def reviews_under_way(reviews: pd.DataFrame) -> str:
+    """'7 reviews under way, 3 of them led by you' (unpublished ones)."""
+    open_ones = reviews[reviews["published_on"].isna()]
+    led = int((open_ones["team_role"] == "lead reviewer").sum())
+    return f"{len(open_ones)} reviews under way, {led} of them led by you"
+
+
+def summary_choices(store: Store, user: User | None) -> dict[int, str]:
+    """The schools whose published summary a user may read, by name."""
+    authorize(store, user, Action.READ_PUBLISHED)
+    schools = store.schools()
+    return dict(zip(schools["id"].astype(int), schools["name"], strict=True))
+
+
+def standards_and_scale(
+    store: Store, user: User | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The district's standards (code, name, description) and its rating scale."""
+    authorize(store, user, Action.READ_PUBLISHED)
+    standards = store.standards()[["code", "name", "description"]]
+    return standards, store.rating_scale()
 
 
 def published_summary(store: Store, user: User | None, school_id: int) -> pd.DataFrame:

@@ -240,7 +240,6 @@ class ReviewChange(Strict):
     visit_ends_on: date | None = None
     report_on: date | None = None
     completes_on: date | None = None
-    lead_reviewer_id: int | None = None
 
 
 class RatingIn(Strict):
@@ -285,7 +284,7 @@ class EvidenceIn(Strict):
 
 class SettingIn(Strict):
     key: Text
-    value: float | int | str | bool
+    value: float
 
 
 class UserIn(Strict):

@@ -20,6 +20,7 @@ from sqr_tracker.demo import build_demo_file
 from sqr_tracker.models import ROLE_LABELS, Role, User
 from sqr_tracker.navigation import spec_of
 from sqr_tracker.store import Store
+from sqr_tracker.views import plain
 
 _LOGGER = logging.getLogger(__name__)
 DEMO_USER_KEY = "demo_user_id"
@@ -63,6 +64,8 @@ def current_user(data: Store) -> User | None:
     """The signed-in, active user of this session, read afresh from the store."""
     if sign_in_configured():
         if not st.user.is_logged_in or not st.user.get("email"):
+            return None
+        if st.user.get("email_verified") is False:
             return None
         user = data.user_by_email(str(st.user.email))
     elif data.is_demo():
@@ -115,8 +118,8 @@ def sign_in_page() -> None:
 def _oidc_sign_in() -> None:
     if st.user.is_logged_in:
         st.error(
-            f"{st.user.get('email')} is not a user of this district, or the account "
-            "is disabled. Ask your central office to add you."
+            f"{plain(st.user.get('email'))} is not a user of this district, or the "
+            "account is disabled. Ask your central office to add you."
         )
         st.button("Sign out", on_click=st.logout)
         return

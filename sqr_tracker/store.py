@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,7 +24,13 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from sqr_tracker.errors import DataFileInUse, NotFound, SchemaTooNew, StaleEdit
+from sqr_tracker.errors import (
+    Busy,
+    DataFileInUse,
+    NotFound,
+    SchemaTooNew,
+    StaleEdit,
+)
 from sqr_tracker.models import User
 from sqr_tracker.schema import LATEST_VERSION, MIGRATIONS
 
@@ -120,6 +128,13 @@ class Tx:
         )
         return new_id
 
+    def find_id(self, table: str, key: Mapping[str, Any]) -> int | None:
+        """The id of the row whose columns equal ``key`` (NULLs match NULLs)."""
+        _check_table(table)
+        where = " AND ".join(f"{column} IS NOT DISTINCT FROM ?" for column in key)
+        found = self.one(f"SELECT id FROM {table} WHERE {where}", list(key.values()))
+        return found[0] if found else None
+
     def link(self, table: str, **values: Any) -> None:
         """Insert a row into a table without ids (team members, focus standards)."""
         _check_table(table)
@@ -130,10 +145,25 @@ class Tx:
         )
 
     def put_setting(
-        self, key: str, value: str, *, user_id: int, now: datetime
+        self,
+        key: str,
+        value: str,
+        *,
+        user_id: int,
+        now: datetime,
+        expected_version: int | None = None,
     ) -> tuple[dict[str, str] | None, dict[str, str]]:
         """Set a district setting; return it before and after."""
-        found = self.one("SELECT value, version FROM settings WHERE key = ?", [key])
+        found = self.one(
+            "SELECT value, version, updated_by, updated_on FROM settings WHERE key = ?",
+            [key],
+        )
+        if (
+            expected_version is not None
+            and (found[1] if found else 0) != expected_version
+        ):
+            who, when = (found[2], found[3]) if found else (None, None)
+            raise StaleEdit("setting", self._user_name(who), when)
         self.rows(
             "INSERT OR REPLACE INTO settings VALUES (?, ?, ?, ?, ?)",
             [key, value, found[1] + 1 if found else 1, user_id, now],
@@ -270,6 +300,17 @@ class Store:
         """Write the write-ahead log into the file (before copying it)."""
         self._run("CHECKPOINT")
 
+    def back_up(self, target: str | os.PathLike[str]) -> Path:
+        """Copy the file, its log written in first, to ``target`` (not over it).
+
+        For the command line, where no other session writes during the copy."""
+        target = Path(target)
+        if target.exists():
+            raise FileExistsError(f"{target} already exists; choose a new name.")
+        self.checkpoint()
+        shutil.copyfile(self.path, target)
+        return target
+
     # -- schema ------------------------------------------------------------------
 
     def schema_version(self) -> int:
@@ -352,7 +393,7 @@ class Store:
         finally:
             cursor.close()
 
-    def write(self, work: Callable[[Tx], T], *, attempts: int = 3) -> T:
+    def write(self, work: Callable[[Tx], T], *, attempts: int = 5) -> T:
         """Run ``work`` in a transaction, retrying when another session's commit
         conflicts with it. A retry re-reads the rows, so a save based on a version
         that another session has since replaced is refused, never overwritten."""
@@ -360,12 +401,13 @@ class Store:
             try:
                 with self.transaction() as tx:
                     return work(tx)
-            except duckdb.TransactionException as conflict:
-                if attempt == attempts:
-                    raise
-                _LOGGER.debug("write conflict, retry %s: %s", attempt, conflict)
-                time.sleep(0.01 * attempt)
-        raise AssertionError("unreachable")
+            except (duckdb.TransactionException, duckdb.ConstraintException) as clash:
+                _LOGGER.debug("write conflict, attempt %s: %s", attempt, clash)
+                time.sleep(random.uniform(0.005, 0.03) * attempt)
+        raise Busy(
+            "Others were saving at the same moment and this change could not be "
+            "saved. Nothing was changed; your text is kept: save again."
+        )
 
     def bulk_load(self, tables: Mapping[str, pd.DataFrame], meta: Mapping[str, str]):
         """Replace the contents of whole tables in one transaction (demo builds)."""
@@ -544,20 +586,11 @@ class Store:
             row[0] for row in self.rows("SELECT level FROM rating_levels ORDER BY 1")
         ]
 
-    def rating_id(
-        self, review_id: int, standard_id: int, rater_kind: str, rater_id: int | None
-    ) -> int | None:
-        return self.value(
-            "SELECT id FROM ratings WHERE review_id = ? AND standard_id = ? "
-            "AND rater_kind = ? AND rater_id IS NOT DISTINCT FROM ?",
-            [review_id, standard_id, rater_kind, rater_id],
-        )
+    def has_measure(self, measure_id: int) -> bool:
+        return self.value("SELECT 1 FROM measures WHERE id = ?", [measure_id]) == 1
 
-    def finding_id(self, review_id: int, standard_id: int) -> int | None:
-        return self.value(
-            "SELECT id FROM findings WHERE review_id = ? AND standard_id = ?",
-            [review_id, standard_id],
-        )
+    def review_published_on(self, review_id: int) -> date | None:
+        return self.value("SELECT published_on FROM reviews WHERE id = ?", [review_id])
 
     def review_of_finding(self, finding_id: int) -> int:
         found = self.value("SELECT review_id FROM findings WHERE id = ?", [finding_id])
@@ -662,13 +695,17 @@ class Store:
             {"user": user_id},
         )
 
-    def reviews_by_phase(self, cycle_year: int) -> pd.DataFrame:
+    def reviews_by_phase(
+        self, cycle_year: int, school_ids: Sequence[int] | None = None
+    ) -> pd.DataFrame:
+        where, params = _in_filter("school_id", school_ids)
         return self.frame(
-            """
-            SELECT phase, count(*) AS reviews FROM reviews WHERE cycle_year = ?
+            f"""
+            SELECT phase, count(*) AS reviews FROM reviews
+            {where} {"AND" if where else "WHERE"} cycle_year = $cycle
             GROUP BY phase
             """,
-            [cycle_year],
+            {"cycle": cycle_year, **params},
         )
 
     def latest_consensus_counts(self, school_ids: Sequence[int] | None) -> pd.DataFrame:

@@ -6,6 +6,7 @@ dataframes, never through Markdown or HTML, so that it shows exactly as typed.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -14,8 +15,15 @@ import streamlit as st
 
 from sqr_tracker.home import SchoolGlance, cycle_label
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
 # Colour-blind-safe sequential blues, lowest level lightest.
 LEVEL_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b", "#041b3d")
+
+
+def plain(text: object) -> str:
+    """Text people wrote, escaped so that Markdown shows it exactly as typed."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def when(day: object) -> str:
@@ -63,7 +71,8 @@ def review_glance(glance: SchoolGlance) -> None:
     st.subheader(f"Latest review: {cycle_label(int(review['cycle_year']))}")
     st.caption(
         f"Published {when(review['published_on'])} · site visit "
-        f"{when(review['visit_starts_on'])} · lead reviewer {review['lead_reviewer']}"
+        f"{when(review['visit_starts_on'])} · lead reviewer "
+        f"{plain(review['lead_reviewer'])}"
     )
     marks = glance.standards["is_focus"].map({True: " ★", False: ""})
     table = glance.standards.assign(code=glance.standards["code"] + marks)[
@@ -83,8 +92,9 @@ def review_glance(glance: SchoolGlance) -> None:
     )
     st.caption("★ a focus standard of this review")
     for row in glance.standards.itertuples():
-        with st.expander(f"{row.code} {row.standard}: strengths and areas for growth"):
-            st.caption(f"Evidence: {row.evidence_detail}")
+        label = f"{row.code} {row.standard}: strengths and areas for growth"
+        with st.expander(plain(label)):
+            st.caption(plain(f"Evidence: {row.evidence_detail}"))
             left, right = st.columns(2)
             left.markdown("**Strengths**")
             left.text(row.strengths or "None recorded")

@@ -35,7 +35,8 @@ def _frame(rows: list[tuple], columns: str) -> pd.DataFrame:
 
 def small_district() -> dict[str, pd.DataFrame]:
     """Three schools in two networks, two standards (one with a sub-standard),
-    one user of every role, a published review of school 1 and its plan."""
+    one user of every role, a published review of school 1 and its plan, and a
+    second review of school 1 whose report is being written."""
     users = _frame(PEOPLE, "id email name role school_id network_id")
     users["active"] = users["id"] != 12
     users[["school_id", "network_id"]] = users[["school_id", "network_id"]].astype(
@@ -98,12 +99,30 @@ def small_district() -> dict[str, pd.DataFrame]:
                     None,
                     8,
                 ),
+                (
+                    3,
+                    1,
+                    2027,
+                    "report",
+                    date(2027, 9, 1),
+                    date(2027, 11, 2),
+                    date(2027, 11, 4),
+                    None,
+                    None,
+                    8,
+                ),
             ],
             "id school_id cycle_year phase starts_on visit_starts_on visit_ends_on "
             "report_on published_on lead_reviewer_id",
         ),
         "review_team": _frame(
-            [(1, 8, "lead"), (1, 9, "reviewer"), (2, 8, "lead")],
+            [
+                (1, 8, "lead"),
+                (1, 9, "reviewer"),
+                (2, 8, "lead"),
+                (3, 8, "lead"),
+                (3, 9, "reviewer"),
+            ],
             "review_id user_id team_role",
         ),
         "review_focus": _frame([(1, 1), (2, 2)], "review_id standard_id"),
@@ -114,11 +133,22 @@ def small_district() -> dict[str, pd.DataFrame]:
                 (3, 1, 1, "consensus", None, 2),
                 (4, 1, 2, "consensus", None, 3),
                 (5, 1, 1, "reviewer", 9, 2),
+                (6, 3, 2, "self-reflection", None, 2),
+                (7, 3, 2, "consensus", None, 3),
             ],
             "id review_id standard_id rater_kind rater_id level",
         ).astype({"rater_id": "Int64"}),
         "findings": _frame(
-            [(1, 1, 1, "Teachers plan together weekly.", "Checks for understanding.")],
+            [
+                (
+                    1,
+                    1,
+                    1,
+                    "Teachers plan together weekly.",
+                    "Checks for understanding.",
+                ),
+                (2, 3, 1, "Lessons open with a clear purpose.", ""),
+            ],
             "id review_id standard_id strengths areas_for_growth",
         ),
         "evidence": _frame(
@@ -128,6 +158,13 @@ def small_district() -> dict[str, pd.DataFrame]:
             ],
             "id finding_id source description survey_respondents survey_invited",
         ).astype({"survey_respondents": "Int64", "survey_invited": "Int64"}),
+        "measures": _frame(
+            [
+                (1, "attendance", "Attendance rate", "%", True, "monthly"),
+                (2, "suspension", "Suspension rate", "%", False, "yearly"),
+            ],
+            "id code name unit higher_is_better frequency",
+        ),
         "goals": _frame(
             [
                 (

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date
+from datetime import datetime
 
 import pytest
 
 from sqr_tracker import actions
+from sqr_tracker.config import district_settings
 from sqr_tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from sqr_tracker.store import COUNTED
 
@@ -23,8 +24,9 @@ def ask_for_support(store, people) -> int:
     )
 
 
-# Each write, aimed at Alder Elementary (school 1, North network, review 1 led by
-# reviewer.lead with reviewer.team on the team), and exactly who may make it.
+# Each write, aimed at Alder Elementary (school 1, North network, reviews 1 and 3
+# led by reviewer.lead with reviewer.team on the team; review 3 unpublished), and
+# exactly who may make it.
 SCHOOL_TEAM = {"principal.a", "team.a"}
 WRITES = {
     "create goal": (
@@ -87,7 +89,7 @@ WRITES = {
     ),
     "comment": (
         lambda s, u: actions.add_comment(s, u, {"school_id": 1, "body": "Nice work"}),
-        SCHOOL_TEAM | {"lead.north", "office"},
+        SCHOOL_TEAM | {"lead.north"},
     ),
     "request support": (
         lambda s, u: actions.request_support(
@@ -118,7 +120,7 @@ WRITES = {
         {"office"},
     ),
     "publish review": (
-        lambda s, u: actions.publish_review(s, u, 1, version=version(s, "reviews")),
+        lambda s, u: actions.publish_review(s, u, 3, version=version(s, "reviews", 3)),
         {"reviewer.lead"},
     ),
     "self-reflection rating": (
@@ -126,12 +128,12 @@ WRITES = {
             s,
             u,
             {
-                "review_id": 1,
+                "review_id": 3,
                 "standard_id": 2,
                 "rater_kind": "self-reflection",
                 "level": 3,
             },
-            version=version(s, "ratings", 2),
+            version=version(s, "ratings", 6),
         ),
         SCHOOL_TEAM,
     ),
@@ -139,7 +141,7 @@ WRITES = {
         lambda s, u: actions.record_rating(
             s,
             u,
-            {"review_id": 1, "standard_id": 2, "rater_kind": "reviewer", "level": 2},
+            {"review_id": 3, "standard_id": 2, "rater_kind": "reviewer", "level": 2},
         ),
         {"reviewer.lead", "reviewer.team"},
     ),
@@ -147,14 +149,14 @@ WRITES = {
         lambda s, u: actions.record_rating(
             s,
             u,
-            {"review_id": 1, "standard_id": 2, "rater_kind": "consensus", "level": 4},
-            version=version(s, "ratings", 4),
+            {"review_id": 3, "standard_id": 2, "rater_kind": "consensus", "level": 4},
+            version=version(s, "ratings", 7),
         ),
         {"reviewer.lead"},
     ),
     "finding": (
         lambda s, u: actions.record_finding(
-            s, u, {"review_id": 1, "standard_id": 2, "strengths": "Calm halls"}
+            s, u, {"review_id": 3, "standard_id": 2, "strengths": "Calm halls"}
         ),
         {"reviewer.lead"},
     ),
@@ -163,7 +165,7 @@ WRITES = {
             s,
             u,
             {
-                "finding_id": 1,
+                "finding_id": 2,
                 "source": "observation",
                 "classrooms_observed": 12,
                 "classrooms_total": 20,
@@ -292,7 +294,8 @@ def test_two_sessions_saving_the_same_version_at_once_never_both_win(store, peop
     assert store.value("SELECT count(*) FROM history WHERE entity = 'goals'") == 1
 
 
-def test_history_records_who_when_what_before_and_after(store, people):
+def test_history_records_who_when_what_before_and_after(store, people, monkeypatch):
+    monkeypatch.setattr(actions, "now", lambda: datetime(2026, 11, 30, 16, 45, 0))
     actions.update_action_step(
         store, people["team.a"], 1, {"status": "done", "owner": "Ms Rivera"}, version=1
     )
@@ -306,7 +309,8 @@ def test_history_records_who_when_what_before_and_after(store, people):
         "Ms Rivera",
         2,
     )
-    assert entry["changed_on"].date() >= date(2026, 1, 1)
+    assert entry["changed_on"] == datetime(2026, 11, 30, 16, 45, 0)
+    assert after["updated_on"] == "2026-11-30T16:45:00" and after["updated_by"] == 2
 
 
 def test_a_new_goal_is_stored_with_its_author_and_a_history_entry(store, people):
@@ -402,3 +406,107 @@ def test_a_disabled_user_applies_at_once(store, people):
         actions.record_check_in(
             store, store.user_by_id(2), {"action_step_id": 1, "status": "done"}
         )
+
+
+def test_a_comment_or_request_cannot_point_at_another_schools_plan(store, people):
+    other = actions.create_goal(
+        store,
+        people["principal.b"],
+        {"school_id": 2, "standard_id": 1, "statement": "Birch's own goal"},
+    )
+    before = snapshot(store)
+    with pytest.raises(InvalidInput) as bad:
+        actions.request_support(
+            store,
+            people["principal.a"],
+            {"school_id": 1, "need": "Help", "goal_id": other},
+        )
+    assert bad.value.problems == {"goal_id": f"{other} belongs to another school"}
+    with pytest.raises(InvalidInput, match="action_step_id: 1 belongs to another"):
+        actions.add_comment(
+            store,
+            people["lead.south"],
+            {"school_id": 3, "body": "Hello", "action_step_id": 1},
+        )
+    with pytest.raises(InvalidInput, match="review_id: a review of another school"):
+        actions.create_goal(
+            store,
+            people["principal.b"],
+            {"school_id": 2, "standard_id": 1, "statement": "x", "review_id": 1},
+        )
+    assert snapshot(store) == before
+
+
+def test_a_rating_already_recorded_is_not_overwritten_without_its_version(
+    store, people
+):
+    rating = {
+        "review_id": 3,
+        "standard_id": 1,
+        "rater_kind": "self-reflection",
+        "level": 2,
+    }
+    first = actions.record_rating(store, people["team.a"], rating)
+    with pytest.raises(StaleEdit, match="changed by Tomas Team"):
+        actions.record_rating(store, people["principal.a"], {**rating, "level": 4})
+    assert store.rows("SELECT level, version FROM ratings WHERE id = ?", [first]) == [
+        (2, 1)
+    ]
+    again = actions.record_rating(
+        store, people["principal.a"], {**rating, "level": 4}, version=1
+    )
+    assert again == first
+    assert store.rows("SELECT level, version FROM ratings WHERE id = ?", [first]) == [
+        (4, 2)
+    ]
+
+
+def test_a_published_review_can_no_longer_change(store, people):
+    before = snapshot(store)
+    with pytest.raises(InvalidInput, match="published on 15 Jan 2025"):
+        actions.record_rating(
+            store,
+            people["reviewer.lead"],
+            {"review_id": 1, "standard_id": 1, "rater_kind": "consensus", "level": 4},
+            version=1,
+        )
+    with pytest.raises(InvalidInput, match="published on 15 Jan 2025"):
+        actions.publish_review(store, people["reviewer.lead"], 1, version=1)
+    assert snapshot(store) == before
+
+
+def test_a_district_setting_must_be_known_and_within_bounds(store, people):
+    office = people["office"]
+    with pytest.raises(InvalidInput, match="must be between 0 and 1, not 5"):
+        actions.change_setting(
+            store, office, {"key": "survey_limited_below", "value": 5}
+        )
+    with pytest.raises(InvalidInput, match="no district setting is called 'colour'"):
+        actions.change_setting(store, office, {"key": "colour", "value": 1})
+    with pytest.raises(InvalidInput, match="value"):
+        actions.change_setting(
+            store, office, {"key": "check_in_stale_days", "value": "lots"}
+        )
+    actions.change_setting(store, office, {"key": "check_in_stale_days", "value": 30})
+    assert district_settings(store)["check_in_stale_days"] == 30
+    with pytest.raises(StaleEdit, match="changed by Olu Office"):
+        actions.change_setting(
+            store, office, {"key": "check_in_stale_days", "value": 60}, version=0
+        )
+    assert district_settings(store)["check_in_stale_days"] == 30
+
+
+def test_a_review_is_led_by_an_active_reviewer_on_known_standards(store, people):
+    office = people["office"]
+    review = {"school_id": 2, "cycle_year": 2027, "starts_on": "2027-09-01"}
+    with pytest.raises(InvalidInput, match="lead_reviewer_id: 11 is not an active"):
+        actions.create_review(store, office, {**review, "lead_reviewer_id": 11})
+    with pytest.raises(InvalidInput, match="standard_id: no standard 99"):
+        actions.create_review(store, office, {**review, "focus_standard_ids": [99]})
+    made = actions.create_review(
+        store, office, {**review, "lead_reviewer_id": 10, "focus_standard_ids": [1]}
+    )
+    assert store.review_team_ids(made) == {10}
+    assert store.rows(
+        "SELECT standard_id FROM review_focus WHERE review_id = ?", [made]
+    ) == [(1,)]

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sqr_tracker import actions
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.models import Role
 from sqr_tracker.navigation import PAGES, pages_for
@@ -169,13 +170,14 @@ def test_a_disabled_user_is_signed_out_on_the_next_run(app):
     assert app.title[0].value == "School summaries"
     store = Store.open(os.environ["SQR_TRACKER_DB"])
     viewer = store.user_by_email(PERSONAS[Role.VIEWER])
-    store.rows("UPDATE users SET active = false WHERE id = ?", [viewer.id])
+    office = store.user_by_email(PERSONAS[Role.CENTRAL_OFFICE])
+    actions.set_user_active(store, office, viewer.id, False, version=1)
     try:
         app.run()
         assert not app.dataframe and not app.metric
         assert "sign in" in texts(app).lower()
     finally:
-        store.rows("UPDATE users SET active = true WHERE id = ?", [viewer.id])
+        actions.set_user_active(store, office, viewer.id, True, version=2)
 
 
 def test_a_file_that_is_not_a_demo_shows_no_data_without_sign_in(tmp_path, monkeypatch):
