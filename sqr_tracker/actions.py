@@ -298,21 +298,114 @@ def update_action_step(
 
 
 def record_check_in(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
-    """A monthly update: status, note and the measure's latest value."""
+    """A single update: status, note and the measure's latest value."""
     check_in = validate(CheckInIn, data, "The check-in")
     about = ("action_steps", check_in.action_step_id)
     if check_in.goal_id is not None:
         about = ("goals", check_in.goal_id)
-    school_id = store.school_of(*about)
+    return record_check_ins(store, user, store.school_of(*about), [dict(data)])
+
+
+def record_check_ins(
+    store: Store,
+    user: User | None,
+    school_id: int,
+    updates: list[Mapping[str, Any]],
+) -> int:
+    """Save a month's check-ins together: all of them, or none.
+
+    Each update is a CheckInIn plus, for an action step whose status changes,
+    the ``version`` of the step the team saw. Problems are reported per row
+    (``row 2, status``) and nothing is saved while any row has one.
+    """
     user = authorize(store, user, Action.EDIT_PLAN, school_id=school_id)
-    values = {
-        **check_in.model_dump(mode="json"),
-        "school_id": school_id,
-        "written_by": user.id,
-        "written_on": now(),
-    }
-    return _create(
-        store, user, "check_ins", values, school_id=school_id, action="check in"
+    checked = [
+        _checked_update(store, school_id, n, u) for n, u in enumerate(updates, 1)
+    ]
+    problems = {k: v for _, _, errors in checked for k, v in errors.items()}
+    if problems:
+        raise InvalidInput("This month's check-in", problems)
+
+    def work(tx: Tx) -> int:
+        stamp = now()
+        for check_in, version, _ in checked:
+            values = {
+                **check_in.model_dump(mode="json"),
+                "school_id": school_id,
+                "written_by": user.id,
+                "written_on": stamp,
+            }
+            row_id = tx.insert("check_ins", values)
+            tx.record(
+                user=user,
+                action="check in",
+                entity="check_ins",
+                entity_id=row_id,
+                school_id=school_id,
+                before=None,
+                after=values,
+                now=stamp,
+            )
+            if check_in.action_step_id is not None:
+                _carry_status(tx, user, check_in, version, school_id, stamp)
+        return len(checked)
+
+    saved = store.write(work)
+    _LOGGER.info("check-in of school %s: %s items by %s", school_id, saved, user.email)
+    return saved
+
+
+def _checked_update(store: Store, school_id: int, row: int, update: Mapping[str, Any]):
+    """(check-in, step version, problems keyed 'row N, field') for one update."""
+    fields = dict(update)
+    version = fields.pop("version", None)
+    try:
+        check_in = validate(CheckInIn, fields, f"Row {row}")
+    except InvalidInput as bad:
+        return None, version, {f"row {row}, {k}": v for k, v in bad.problems.items()}
+    table, row_id = (
+        ("goals", check_in.goal_id)
+        if check_in.goal_id is not None
+        else ("action_steps", check_in.action_step_id)
+    )
+    try:
+        owner = store.school_of(table, row_id)
+    except NotFound as missing:
+        return None, version, {f"row {row}": str(missing)}
+    if owner != school_id:
+        return (
+            None,
+            version,
+            {
+                f"row {row}": f"{table[:-1].replace('_', ' ')} "
+                f"{row_id} belongs to another school"
+            },
+        )
+    return check_in, version, {}
+
+
+def _carry_status(tx: Tx, user: User, check_in: CheckInIn, version, school_id, stamp):
+    """A check-in's status becomes its action step's status."""
+    step = tx.get("action_steps", check_in.action_step_id)
+    if step["status"] == check_in.status.value:
+        return
+    before, after = tx.update(
+        "action_steps",
+        step["id"],
+        {"status": check_in.status.value},
+        expected_version=version,
+        user_id=user.id,
+        now=stamp,
+    )
+    tx.record(
+        user=user,
+        action="edit action step",
+        entity="action_steps",
+        entity_id=step["id"],
+        school_id=school_id,
+        before=before,
+        after=after,
+        now=stamp,
     )
 
 

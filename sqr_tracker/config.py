@@ -16,6 +16,8 @@ SETTINGS: dict[str, tuple[float, float, float]] = {
     "small_group_threshold": (10, 1, 100),
     "recommended_focus_goals": (3, 1, 10),
     "check_in_stale_days": (45, 7, 365),
+    "plan_stale_days": (31, 7, 120),
+    "overdue_steps_off_track": (2, 1, 20),
     "survey_limited_below": (0.30, 0.0, 1.0),
     "survey_very_limited_below": (0.10, 0.0, 1.0),
 }

@@ -777,6 +777,157 @@ class Store:
             {"today": today, **params},
         )
 
+    def plan_goals(self, school_id: int, today: date) -> pd.DataFrame:
+        """A school's goals with their standard, measure, latest measured value,
+        last check-in, overdue action steps and missed milestones."""
+        return self.frame(
+            """
+            WITH values AS (
+                SELECT goal_id, measure_value, written_on,
+                       row_number() OVER (PARTITION BY goal_id
+                                          ORDER BY written_on DESC, id DESC) AS back
+                FROM check_ins
+                WHERE school_id = $school AND goal_id IS NOT NULL
+                  AND measure_value IS NOT NULL
+            ), touched AS (
+                SELECT coalesce(c.goal_id, a.goal_id) AS goal_id,
+                       max(c.written_on) AS last_check_in
+                FROM check_ins c LEFT JOIN action_steps a ON a.id = c.action_step_id
+                WHERE c.school_id = $school GROUP BY 1
+            ), steps AS (
+                SELECT goal_id, count(*) FILTER (status <> 'done') AS open_steps,
+                       count(*) FILTER (status <> 'done' AND due_on < $today)
+                           AS overdue_steps
+                FROM action_steps GROUP BY goal_id
+            ), marks AS (
+                SELECT goal_id,
+                       count(*) FILTER (met_on IS NULL AND due_on < $today)
+                           AS missed_milestones,
+                       min(due_on) FILTER (met_on IS NULL AND due_on >= $today)
+                           AS next_milestone_on
+                FROM milestones GROUP BY goal_id
+            )
+            SELECT g.id, g.version, g.standard_id, s.code, s.name AS standard,
+                   s.sort_order, g.review_id, g.statement, g.measure_id,
+                   m.name AS measure, m.unit, m.higher_is_better, g.baseline,
+                   g.target, g.target_date, g.is_focus, g.site_plan_ref, g.status,
+                   latest.measure_value AS latest_value,
+                   previous.measure_value AS previous_value,
+                   latest.written_on AS measured_on, t.last_check_in,
+                   coalesce(st.open_steps, 0) AS open_steps,
+                   coalesce(st.overdue_steps, 0) AS overdue_steps,
+                   coalesce(mk.missed_milestones, 0) AS missed_milestones,
+                   mk.next_milestone_on
+            FROM goals g
+            JOIN standards s ON s.id = g.standard_id
+            LEFT JOIN measures m ON m.id = g.measure_id
+            LEFT JOIN values latest ON latest.goal_id = g.id AND latest.back = 1
+            LEFT JOIN values previous ON previous.goal_id = g.id AND previous.back = 2
+            LEFT JOIN touched t ON t.goal_id = g.id
+            LEFT JOIN steps st ON st.goal_id = g.id
+            LEFT JOIN marks mk ON mk.goal_id = g.id
+            WHERE g.school_id = $school
+            ORDER BY g.status = 'closed', s.sort_order, g.id
+            """,
+            {"school": school_id, "today": today},
+        )
+
+    def plan_milestones(self, school_id: int) -> pd.DataFrame:
+        return self.frame(
+            """
+            SELECT m.id, m.version, m.goal_id, m.description, m.due_on, m.met_on,
+                   m.status
+            FROM milestones m JOIN goals g ON g.id = m.goal_id
+            WHERE g.school_id = ? ORDER BY m.goal_id, m.due_on, m.id
+            """,
+            [school_id],
+        )
+
+    def plan_steps(self, school_id: int) -> pd.DataFrame:
+        """A school's action steps with the date of their latest check-in."""
+        return self.frame(
+            """
+            SELECT a.id, a.version, a.goal_id, a.description, a.owner, a.starts_on,
+                   a.due_on, a.status, max(c.written_on) AS last_check_in
+            FROM action_steps a
+            JOIN goals g ON g.id = a.goal_id
+            LEFT JOIN check_ins c ON c.action_step_id = a.id
+            WHERE g.school_id = ?
+            GROUP BY ALL ORDER BY a.goal_id, a.due_on, a.id
+            """,
+            [school_id],
+        )
+
+    def areas_for_growth(self, review_id: int) -> pd.DataFrame:
+        """The standards a review named areas for growth on, with their rating."""
+        return self.frame(
+            """
+            SELECT f.standard_id, s.code, s.name AS standard, f.areas_for_growth,
+                   x.level AS consensus
+            FROM findings f
+            JOIN standards s ON s.id = f.standard_id
+            LEFT JOIN ratings x ON x.review_id = f.review_id
+                 AND x.standard_id = f.standard_id AND x.rater_kind = 'consensus'
+            WHERE f.review_id = ? AND trim(f.areas_for_growth) <> ''
+            ORDER BY s.sort_order
+            """,
+            [review_id],
+        )
+
+    def check_ins_of(self, school_id: int) -> pd.DataFrame:
+        """Every check-in of a school, newest first, with who wrote it."""
+        return self.frame(
+            """
+            SELECT c.id, c.goal_id, c.action_step_id, c.status, c.note,
+                   c.measure_value, c.written_on, u.name AS written_by
+            FROM check_ins c LEFT JOIN users u ON u.id = c.written_by
+            WHERE c.school_id = ? ORDER BY c.written_on DESC, c.id DESC
+            """,
+            [school_id],
+        )
+
+    def school_history(self, school_id: int) -> pd.DataFrame:
+        """Every change to a school's plan, oldest first."""
+        return self.frame(
+            """
+            SELECT id, changed_on, user_email, action, entity, entity_id, before,
+                   after
+            FROM history WHERE school_id = ? ORDER BY id
+            """,
+            [school_id],
+        )
+
+    def comments_of(self, school_id: int) -> pd.DataFrame:
+        return self.frame(
+            """
+            SELECT c.id, c.goal_id, c.action_step_id, c.body, c.written_on,
+                   u.name AS author, u.role AS author_role
+            FROM comments c LEFT JOIN users u ON u.id = c.author_id
+            WHERE c.school_id = ? ORDER BY c.written_on
+            """,
+            [school_id],
+        )
+
+    def support_requests_of(self, school_id: int) -> pd.DataFrame:
+        return self.frame(
+            """
+            SELECT q.id, q.version, q.goal_id, q.action_step_id, q.need, q.needed_by,
+                   q.requested_on, r.name AS requested_by, q.status, q.answer,
+                   q.answered_on, a.name AS answered_by
+            FROM support_requests q
+            LEFT JOIN users r ON r.id = q.requested_by
+            LEFT JOIN users a ON a.id = q.answered_by
+            WHERE q.school_id = ? ORDER BY q.requested_on DESC
+            """,
+            [school_id],
+        )
+
+    def measures(self) -> pd.DataFrame:
+        return self.frame(
+            "SELECT id, code, name, unit, higher_is_better, frequency FROM measures "
+            "ORDER BY id"
+        )
+
     def review_counts_by_cycle(self) -> pd.DataFrame:
         return self.frame(
             """
