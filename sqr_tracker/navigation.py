@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqr_tracker.config import PROJECT_ROOT
@@ -26,12 +26,20 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({Role.SITE_TEAM, Role.PRINCIPAL}),
     ),
     PageSpec(
+        "pages/workspace.py", "Our plan", ":material/checklist_rtl:",
+        frozenset({Role.SITE_TEAM, Role.PRINCIPAL}),
+    ),
+    PageSpec(
         "pages/network_home.py", "Our network", ":material/hub:",
         frozenset({Role.NETWORK_LEAD}),
     ),
     PageSpec(
         "pages/district_home.py", "District in numbers", ":material/insights:",
         frozenset({Role.CENTRAL_OFFICE}),
+    ),
+    PageSpec(
+        "pages/workspace.py", "School plans", ":material/checklist_rtl:",
+        frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}),
     ),
     PageSpec(
         "pages/reviewer_home.py", "My reviews", ":material/rate_review:",
@@ -54,9 +62,11 @@ def pages_for(role: Role) -> list[PageSpec]:
 
 
 def spec_of(script: str) -> PageSpec:
-    """The spec of a page file, given its ``__file__``."""
+    """The spec of a page file, given its ``__file__``; a file listed under
+    several titles (one per group of roles) is open to all of those roles."""
     relative = Path(script).resolve().relative_to(PROJECT_ROOT).as_posix()
-    for page in PAGES:
-        if page.path == relative:
-            return page
-    raise KeyError(f"{relative} is not a page of the app")
+    specs = [page for page in PAGES if page.path == relative]
+    if not specs:
+        raise KeyError(f"{relative} is not a page of the app")
+    roles = frozenset().union(*(page.roles for page in specs))
+    return replace(specs[0], roles=roles)

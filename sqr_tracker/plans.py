@@ -7,6 +7,7 @@ risk or off track.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -100,6 +101,8 @@ class Plan:
     milestones: pd.DataFrame
     steps: pd.DataFrame
     unplanned_growth: pd.DataFrame
+    comments: pd.DataFrame
+    support: pd.DataFrame
     focus_count: int
     focus_limit: int
     rules: list[str]
@@ -107,6 +110,28 @@ class Plan:
     @property
     def too_many_focus_goals(self) -> bool:
         return self.focus_count > self.focus_limit
+
+    def open_goals(self) -> pd.DataFrame:
+        return self.goals[self.goals["status"] == "open"]
+
+    def support_subjects(self) -> dict[str, str]:
+        """What a support request can be about: the school, a goal, a step."""
+        subjects = {"school": "The school's plan as a whole"}
+        open_goals = self.open_goals()
+        for goal in open_goals.itertuples():
+            subjects[f"goal:{goal.id}"] = f"Goal: {goal.statement}"
+        steps = self.steps[self.steps["goal_id"].isin(open_goals["id"])]
+        for step in steps[steps["status"] != "done"].itertuples():
+            subjects[f"step:{step.id}"] = f"Action step: {step.description}"
+        return subjects
+
+    def by_standard(self) -> list[tuple[str, pd.DataFrame]]:
+        """Goals grouped under their standard, in the standards' order."""
+        goals = self.goals.sort_values(["sort_order", "id"])
+        return [
+            (f"{code} {name}", group)
+            for (code, name), group in goals.groupby(["code", "standard"], sort=False)
+        ]
 
 
 def school_plan(store: Store, user: User | None, school_id: int, today: date) -> Plan:
@@ -124,10 +149,18 @@ def school_plan(store: Store, user: User | None, school_id: int, today: date) ->
     goals["tied_to_review"] = goals["review_id"].eq(review["id"]) if review else False
     open_focus = int((goals["is_focus"] & (goals["status"] == "open")).sum())
     return Plan(
-        school_id, school_health(goals), goals, store.plan_milestones(school_id),
-        store.plan_steps(school_id), growth, open_focus,
-        int(limits["recommended_focus_goals"]), health_rules(limits),
-    )  # fmt: skip
+        school_id=school_id,
+        health=school_health(goals),
+        goals=goals,
+        milestones=store.plan_milestones(school_id),
+        steps=store.plan_steps(school_id),
+        unplanned_growth=growth,
+        comments=store.comments_of(school_id),
+        support=store.support_requests_of(school_id),
+        focus_count=open_focus,
+        focus_limit=int(limits["recommended_focus_goals"]),
+        rules=health_rules(limits),
+    )
 
 
 def _unplanned_growth(store: Store, review, goals: pd.DataFrame) -> pd.DataFrame:
@@ -201,3 +234,82 @@ def due_this_month(
         .drop(columns="_order")
         .reset_index(drop=True)
     )
+
+
+def goal_timeline(store: Store, user: User | None, school_id: int, goal_id: int):
+    """A goal's check-ins and changes, its action steps' and milestones' too,
+    newest first, as (when, who, what) rows."""
+    authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
+    steps = store.plan_steps(school_id)
+    step_ids = set(steps.loc[steps["goal_id"] == goal_id, "id"])
+    names = dict(zip(steps["id"], steps["description"], strict=True))
+    check_ins = store.check_ins_of(school_id)
+    mine = (check_ins["goal_id"] == goal_id) | check_ins["action_step_id"].isin(
+        step_ids
+    )
+    check_ins = check_ins[mine.fillna(False)]
+    updates = pd.DataFrame(
+        {
+            "when": check_ins["written_on"],
+            "who": check_ins["written_by"],
+            "what": check_ins.apply(lambda c: _check_in_words(c, names), axis=1)
+            if not check_ins.empty
+            else pd.Series(dtype=str),
+        }
+    )
+    milestones = store.plan_milestones(school_id)
+    marks = set(milestones.loc[milestones["goal_id"] == goal_id, "id"])
+    changes = _plan_changes(store.school_history(school_id), goal_id, step_ids, marks)
+    events = pd.concat([updates, changes], ignore_index=True)
+    return events.sort_values("when", ascending=False).reset_index(drop=True)
+
+
+def _check_in_words(check_in: pd.Series, step_names: dict[int, str]) -> str:
+    about = (
+        "Goal"
+        if pd.notna(check_in["goal_id"])
+        else (f"Action step “{step_names.get(check_in['action_step_id'], '')}”")
+    )
+    words = f"{about} checked in: {check_in['status']}"
+    if pd.notna(check_in["measure_value"]):
+        words += f", measure {check_in['measure_value']:g}"
+    return words + (f". {check_in['note']}" if check_in["note"] else "")
+
+
+def _plan_changes(
+    history: pd.DataFrame, goal_id: int, step_ids: set[int], milestone_ids: set[int]
+) -> pd.DataFrame:
+    """History entries about the goal, its steps and its milestones."""
+    entity, row = history["entity"], history["entity_id"]
+    about = (
+        ((entity == "goals") & (row == goal_id))
+        | ((entity == "action_steps") & row.isin(step_ids))
+        | ((entity == "milestones") & row.isin(milestone_ids))
+    )
+    chosen = history[about]
+    return pd.DataFrame(
+        {
+            "when": chosen["changed_on"],
+            "who": chosen["who"],
+            "what": [
+                f"{a.capitalize()}: {changed_fields(b, c)}"
+                for a, b, c in zip(
+                    chosen["action"], chosen["before"], chosen["after"], strict=True
+                )
+            ],
+        }
+    )
+
+
+def changed_fields(before: str | None, after: str | None) -> str:
+    """'status: in progress → done' from two history snapshots."""
+    if before is None:
+        return "created"
+    old, new = json.loads(before), json.loads(after or "{}")
+    skip = {"version", "updated_on", "updated_by"}
+    changes = [
+        f"{key}: {old.get(key)} → {new[key]}"
+        for key in new
+        if key not in skip and old.get(key) != new[key]
+    ]
+    return "; ".join(changes) or "no change"

@@ -890,9 +890,10 @@ class Store:
         """Every change to a school's plan, oldest first."""
         return self.frame(
             """
-            SELECT id, changed_on, user_email, action, entity, entity_id, before,
-                   after
-            FROM history WHERE school_id = ? ORDER BY id
+            SELECT h.id, h.changed_on, coalesce(u.name, h.user_email) AS who,
+                   h.action, h.entity, h.entity_id, h.before, h.after
+            FROM history h LEFT JOIN users u ON u.id = h.user_id
+            WHERE h.school_id = ? ORDER BY h.id
             """,
             [school_id],
         )

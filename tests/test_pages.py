@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from sqr_tracker import actions
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.models import Role
-from sqr_tracker.navigation import PAGES, pages_for
+from sqr_tracker.navigation import PAGES, pages_for, spec_of
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
 
@@ -119,7 +119,11 @@ def page_as(demo_file, monkeypatch, page, role) -> AppTest:
     return direct.run()
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if len(p.roles) < len(Role)])
+@pytest.mark.parametrize(
+    "page",
+    [spec_of(p.path) for p in PAGES if len(spec_of(p.path).roles) < len(Role)],
+    ids=lambda p: p.path,
+)
 def test_a_page_served_directly_refuses_a_role_it_is_not_for(
     demo_file, monkeypatch, page
 ):

@@ -1,0 +1,43 @@
+"""Our plan: the school's goals, milestones and action steps, kept current monthly."""
+
+from datetime import date
+
+import streamlit as st
+
+from sqr_tracker import home, plan_forms, plan_views, plans, session, views
+from sqr_tracker.auth import Action, allowed
+
+store, user = session.require_page(__file__)
+today = date.today()
+school_id = plan_views.school_choice(store, user)
+plan = plans.school_plan(store, user, school_id, today)
+can_edit = allowed(store, user, Action.EDIT_PLAN, school_id=school_id)
+
+st.title("Our plan" if can_edit else "School plan")
+school = store.schools([school_id]).iloc[0].to_dict()
+st.caption(views.plain(f"{school['name']} · {home.school_line(school)}"))
+plan_views.plan_summary(plan)
+
+check_in, goals, review, support, history = st.tabs(
+    ["This month's check-in", "Goals", "Latest review", "Support", "History"]
+)
+with check_in:
+    due = plans.due_this_month(store, user, school_id, today)
+    plan_views.check_in_editor(store, user, school_id, due, can_edit)
+with goals:
+    plan_views.plan_by_standard(store, user, plan, can_edit)
+    if can_edit:
+        st.divider()
+        plan_views.change_the_plan(store, user, plan)
+with review:
+    views.review_glance(home.school_glance(store, user, school_id, today))
+with support:
+    plan_views.support_requests(plan.support)
+    if allowed(store, user, Action.REQUEST_SUPPORT, school_id=school_id):
+        st.subheader("Ask for support")
+        plan_forms.support_form(store, user, school_id, plan.support_subjects())
+with history:
+    if not plan.goals.empty:
+        names = dict(zip(plan.goals["id"], plan.goals["statement"], strict=True))
+        chosen = st.selectbox("Goal", list(names), format_func=names.get, key="history")
+        plan_views.timeline(plans.goal_timeline(store, user, school_id, chosen))

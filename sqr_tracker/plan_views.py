@@ -1,0 +1,421 @@
+"""The workspace's views: the plan by standard, this month's check-in, support
+requests and each goal's timeline. They draw what ``plans`` computed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sqr_tracker import actions, plan_forms
+from sqr_tracker.auth import Action, allowed, visible_school_ids
+from sqr_tracker.errors import InvalidInput, SqrError
+from sqr_tracker.models import SCHOOL_ROLES, StepStatus, User
+from sqr_tracker.plans import AT_RISK, OFF_TRACK, ON_TRACK, Plan
+from sqr_tracker.store import Store
+from sqr_tracker.views import plain, when
+
+HEALTH_BADGES = {
+    ON_TRACK: ("On track", "green", ":material/check_circle:"),
+    AT_RISK: ("At risk", "orange", ":material/warning:"),
+    OFF_TRACK: ("Off track", "red", ":material/error:"),
+    "closed": ("Closed", "gray", ":material/archive:"),
+}
+
+
+def health_badge(health: str) -> None:
+    label, colour, icon = HEALTH_BADGES[health]
+    st.badge(label, color=colour, icon=icon)
+
+
+def plan_summary(plan: Plan) -> None:
+    """The plan's health, the rules behind it, and what needs attention."""
+    left, right = st.columns([1, 3])
+    with left:
+        st.caption("Plan health")
+        health_badge(plan.health)
+    with right, st.expander("How plan health is judged"):
+        for rule in plan.rules:
+            st.markdown(f"- {rule}")
+    if plan.too_many_focus_goals:
+        st.warning(
+            f"{plan.focus_count} focus goals: the district recommends at most "
+            f"{plan.focus_limit}. A team with limited time does better with a few "
+            "high-leverage goals."
+        )
+    for area in plan.unplanned_growth.itertuples():
+        st.warning(
+            plain(
+                f"No open goal yet for {area.code} {area.standard}. The review's "
+                f"area for growth: {area.areas_for_growth}"
+            )
+        )
+
+
+def goal_card(
+    store: Store, user: User, plan: Plan, goal: pd.Series, can_edit: bool
+) -> None:
+    """One goal: health, measure, milestones, action steps, comments."""
+    with st.container(border=True):
+        top, badge = st.columns([5, 1])
+        star = "★ " if goal["is_focus"] else ""
+        top.markdown(f"**{star}{plain(goal['statement'])}**")
+        with badge:
+            health_badge(goal["health"])
+        st.caption(plain(_goal_line(goal)))
+        if goal["reasons"]:
+            st.caption(plain(f"Why: {goal['reasons']}"))
+        _milestones(plan.milestones[plan.milestones["goal_id"] == goal["id"]])
+        _steps(plan.steps[plan.steps["goal_id"] == goal["id"]])
+        if can_edit:
+            plan_forms.close_or_reopen(store, user, goal)
+
+
+def _goal_line(goal: pd.Series) -> str:
+    """'Attendance rate: baseline 91.7 → latest 93.3 → target 93.5 by 21 Feb 2027'."""
+    parts = []
+    if isinstance(goal["measure"], str):
+        figures = [
+            f"baseline {_number(goal['baseline'])}",
+            f"latest {_number(goal['latest_value'])}",
+            f"target {_number(goal['target'])}",
+        ]
+        parts.append(f"{goal['measure']}: " + " → ".join(figures))
+    if pd.notna(goal["target_date"]):
+        parts.append(f"by {when(goal['target_date'])}")
+    tie = "from the latest review" if goal["tied_to_review"] else "not tied to the "
+    parts.append(tie + ("" if goal["tied_to_review"] else "latest review"))
+    if goal["site_plan_ref"]:
+        parts.append(f"site plan: {goal['site_plan_ref']}")
+    return " · ".join(parts)
+
+
+def _number(value: object) -> str:
+    return "none yet" if value is None or pd.isna(value) else f"{value:g}"
+
+
+def _milestones(milestones: pd.DataFrame) -> None:
+    if milestones.empty:
+        st.caption("No milestones yet.")
+        return
+    st.dataframe(
+        milestones[["description", "due_on", "met_on"]],
+        hide_index=True,
+        width="stretch",
+        placeholder="not yet",
+        column_config={
+            "description": st.column_config.TextColumn("Milestone", width="large"),
+            "due_on": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+            "met_on": st.column_config.DateColumn("Met", format="D MMM YYYY"),
+        },
+    )
+
+
+def _steps(steps: pd.DataFrame) -> None:
+    if steps.empty:
+        st.caption("No action steps yet.")
+        return
+    st.dataframe(
+        steps[["description", "owner", "due_on", "status", "last_check_in"]],
+        hide_index=True,
+        width="stretch",
+        placeholder="none yet",
+        column_config={
+            "description": st.column_config.TextColumn("Action step", width="large"),
+            "owner": "Owner",
+            "due_on": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+            "status": "Status",
+            "last_check_in": st.column_config.DateColumn(
+                "Last check-in", format="D MMM YYYY"
+            ),
+        },
+    )
+
+
+# -- the monthly check-in ------------------------------------------------------------
+
+_EDITABLE = ["status", "note", "new_value"]
+
+
+def check_in_editor(
+    store: Store, user: User, school_id: int, due: pd.DataFrame, can_edit: bool
+) -> None:
+    """This month's items in one table: set each status, note and new value,
+    then save them together."""
+    waiting, done = due[~due["done"]], due[due["done"]]
+    st.caption(
+        f"{len(waiting)} to update this month · {len(done)} already updated · "
+        f"{int(waiting['overdue'].sum())} overdue"
+    )
+    outcome = st.session_state.pop("check-in:outcome", None)
+    if outcome:
+        getattr(st, outcome[0])(outcome[1])
+    if not waiting.empty:
+        overdue = waiting["overdue"]
+        table = waiting.assign(
+            what=overdue.map({True: "⚠ ", False: ""})
+            + waiting["kind"]
+            + overdue.map({True: " (overdue)", False: ""}),
+            note="",
+            new_value=float("nan"),
+        )
+        st.data_editor(
+            table,
+            key="check-in:table",
+            hide_index=True,
+            width="stretch",
+            disabled=not can_edit or [c for c in table.columns if c not in _EDITABLE],
+            placeholder="—",
+            column_order=[
+                "what",
+                "item",
+                "status",
+                "note",
+                "new_value",
+                "latest_value",
+                "measure",
+                "due_on",
+                "owner",
+            ],
+            column_config=_editor_columns(),
+        )
+        if can_edit:
+            st.button(
+                "Save this month's check-in",
+                type="primary",
+                on_click=_save_check_in,
+                args=(store, user, school_id, table),
+            )
+    if not done.empty:
+        with st.expander(f"Already updated this month ({len(done)})"):
+            st.dataframe(
+                done[["kind", "item", "status", "last_check_in"]],
+                hide_index=True,
+                width="stretch",
+                column_config=_editor_columns(),
+            )
+
+
+def _editor_columns() -> dict:
+    day = "D MMM YYYY"
+    return {
+        "what": st.column_config.TextColumn("Kind", width=150),
+        "kind": st.column_config.TextColumn("Kind", width="small"),
+        "item": st.column_config.TextColumn("Item", width=320),
+        "owner": "Owner",
+        "due_on": st.column_config.DateColumn("Due", format=day),
+        "measure": "Measure",
+        "latest_value": st.column_config.NumberColumn("Latest value"),
+        "status": st.column_config.SelectboxColumn(
+            "Status", options=[s.value for s in StepStatus], required=True
+        ),
+        "note": st.column_config.TextColumn("Note", max_chars=2000, width=220),
+        "new_value": st.column_config.NumberColumn("New value"),
+        "last_check_in": st.column_config.DatetimeColumn("Updated", format=day),
+    }
+
+
+def _save_check_in(store: Store, user: User, school_id: int, table: pd.DataFrame):
+    """Button callback: every row the team touched, saved together."""
+    edits = st.session_state.get("check-in:table", {}).get("edited_rows", {})
+    updates = [_update(table.iloc[int(row)], change) for row, change in edits.items()]
+    if not updates:
+        st.session_state["check-in:outcome"] = ("info", "Nothing was changed yet.")
+        return
+    try:
+        saved = actions.record_check_ins(store, user, school_id, updates)
+    except InvalidInput as bad:
+        listed = "; ".join(f"{k}: {v}" for k, v in bad.problems.items())
+        st.session_state["check-in:outcome"] = ("error", f"Nothing saved. {listed}")
+        return
+    except SqrError as refused:
+        st.session_state["check-in:outcome"] = ("error", str(refused))
+        return
+    st.session_state.pop("check-in:table", None)
+    st.session_state["check-in:outcome"] = ("success", f"Saved {saved} check-ins.")
+
+
+def _update(row: pd.Series, change: dict) -> dict:
+    """One check-in from an edited row of the table."""
+    target = "action_step_id" if row["kind"] == "action step" else "goal_id"
+    value = change.get("new_value")
+    update = {
+        target: int(row["id"]),
+        "status": change.get("status", row["status"]),
+        "note": change.get("note") or "",
+        "measure_value": None if value is None or pd.isna(value) else float(value),
+    }
+    if target == "action_step_id":
+        update["version"] = int(row["version"])
+    return update
+
+
+# -- support and history -------------------------------------------------------------
+
+
+def support_requests(requests: pd.DataFrame) -> None:
+    if requests.empty:
+        st.caption("No support requests yet.")
+        return
+    st.dataframe(
+        requests[
+            [
+                "need",
+                "needed_by",
+                "requested_by",
+                "requested_on",
+                "status",
+                "answer",
+                "answered_by",
+                "answered_on",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        placeholder="not yet",
+        column_config={
+            "need": st.column_config.TextColumn("What is needed", width="large"),
+            "needed_by": st.column_config.DateColumn("By", format="D MMM YYYY"),
+            "requested_by": "Asked by",
+            "requested_on": st.column_config.DateColumn("Asked", format="D MMM YYYY"),
+            "status": "Status",
+            "answer": st.column_config.TextColumn("Answer", width="large"),
+            "answered_by": "Answered by",
+            "answered_on": st.column_config.DateColumn("Answered", format="D MMM YYYY"),
+        },
+    )
+
+
+def timeline(events: pd.DataFrame) -> None:
+    """Who did what when, newest first."""
+    if events.empty:
+        st.caption("Nothing recorded yet.")
+        return
+    st.dataframe(
+        events,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "when": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+            "who": "Who",
+            "what": st.column_config.TextColumn("What", width="large"),
+        },
+    )
+
+
+# -- the page's parts ----------------------------------------------------------------
+
+
+def school_choice(store: Store, user: User) -> int:
+    """The user's own school, or a school they follow, chosen here."""
+    if user.role in SCHOOL_ROLES:
+        return int(user.school_id)
+    schools = store.schools(visible_school_ids(store, user))
+    if schools.empty:
+        st.info("You follow no schools yet.")
+        st.stop()
+    names = dict(zip(schools["id"].astype(int), schools["name"], strict=True))
+    return st.selectbox("School", list(names), format_func=names.get, key="school")
+
+
+def plan_by_standard(store: Store, user: User, plan: Plan, can_edit: bool) -> None:
+    """Every goal under its standard, each with its comments."""
+    if plan.goals.empty:
+        st.info("No goals yet. Start from an area for growth of the latest review.")
+    can_comment = allowed(store, user, Action.COMMENT, school_id=plan.school_id)
+    for heading, goals in plan.by_standard():
+        st.subheader(plain(heading))
+        for _, goal in goals.iterrows():
+            goal_card(store, user, plan, goal, can_edit)
+            _comments(store, user, plan, int(goal["id"]), can_comment)
+
+
+def _comments(store: Store, user: User, plan: Plan, goal_id: int, can_add: bool):
+    comments = plan.comments[plan.comments["goal_id"] == goal_id]
+    if comments.empty and not can_add:
+        return
+    with st.expander(f"Comments ({len(comments)})"):
+        for comment in comments.itertuples():
+            st.caption(f"{plain(comment.author)} · {when(comment.written_on)}")
+            st.text(comment.body)
+        if can_add:
+            plan_forms.comment_form(store, user, plan.school_id, goal_id)
+
+
+_GOAL_FIELDS = [
+    "id",
+    "version",
+    "standard_id",
+    "statement",
+    "measure_id",
+    "baseline",
+    "target",
+    "target_date",
+    "is_focus",
+    "site_plan_ref",
+]
+
+
+def change_the_plan(store: Store, user: User, plan: Plan) -> None:
+    """Add a goal, or pick one and change it, its milestones or its steps."""
+    standards = store.standards()
+    top = standards[standards["parent_code"].isna()]
+    standard_names = dict(zip(top["id"], top["code"] + " " + top["name"], strict=True))
+    measures = store.measures()
+    measure_names = dict(zip(measures["id"], measures["name"], strict=True))
+    with st.expander("Add a goal"):
+        plan_forms.goal_form(store, user, plan.school_id, standard_names, measure_names)
+    if plan.goals.empty:
+        return
+    goals = dict(zip(plan.goals["id"], plan.goals["statement"], strict=True))
+    goal_id = st.selectbox(
+        "Change a goal", list(goals), format_func=goals.get, key="change:goal"
+    )
+    goal = plan.goals[plan.goals["id"] == goal_id].iloc[0][_GOAL_FIELDS]
+    edit, milestone, step = st.tabs(["Edit the goal", "Milestones", "Action steps"])
+    with edit:
+        plan_forms.goal_form(
+            store, user, plan.school_id, standard_names, measure_names, goal
+        )
+    with milestone:
+        _milestone_changes(store, user, plan, goal_id)
+    with step:
+        _step_changes(store, user, plan, goal_id)
+
+
+def _milestone_changes(store: Store, user: User, plan: Plan, goal_id: int) -> None:
+    plan_forms.milestone_form(store, user, goal_id)
+    pending = plan.milestones[
+        (plan.milestones["goal_id"] == goal_id) & plan.milestones["met_on"].isna()
+    ]
+    if pending.empty:
+        return
+    names = dict(zip(pending["id"], pending["description"], strict=True))
+    chosen = st.selectbox(
+        "Mark a milestone as met",
+        list(names),
+        format_func=names.get,
+        key=f"met:{goal_id}",
+    )
+    plan_forms.milestone_met_form(store, user, pending[pending["id"] == chosen].iloc[0])
+
+
+def _step_changes(store: Store, user: User, plan: Plan, goal_id: int) -> None:
+    st.caption("Add an action step")
+    plan_forms.step_form(store, user, goal_id)
+    steps = plan.steps[plan.steps["goal_id"] == goal_id]
+    if steps.empty:
+        return
+    names = dict(zip(steps["id"], steps["description"], strict=True))
+    chosen = st.selectbox(
+        "Change an action step",
+        list(names),
+        format_func=names.get,
+        key=f"step:{goal_id}",
+    )
+    row = steps[steps["id"] == chosen].iloc[0]
+    plan_forms.step_form(
+        store,
+        user,
+        goal_id,
+        row[["id", "version", "description", "owner", "starts_on", "due_on", "status"]],
+    )
