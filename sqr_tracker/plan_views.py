@@ -133,14 +133,14 @@ def _steps(steps: pd.DataFrame) -> None:
 
 # -- the monthly check-in ------------------------------------------------------------
 
-_EDITABLE = ["status", "note", "new_value"]
+_STATUSES = [s.value for s in StepStatus]
 
 
 def check_in_editor(
     store: Store, user: User, school_id: int, due: pd.DataFrame, can_edit: bool
 ) -> None:
-    """This month's items in one table: set each status, note and new value,
-    then save them together."""
+    """This month's items in one form: for each, its status, a short note and
+    (for a goal) the measure's new value; saved together."""
     waiting, done = due[~due["done"]], due[due["done"]]
     st.caption(
         f"{len(waiting)} to update this month · {len(done)} already updated · "
@@ -149,75 +149,77 @@ def check_in_editor(
     outcome = st.session_state.pop("check-in:outcome", None)
     if outcome:
         getattr(st, outcome[0])(outcome[1])
-    if not waiting.empty:
-        overdue = waiting["overdue"]
-        table = waiting.assign(
-            what=overdue.map({True: "⚠ ", False: ""})
-            + waiting["kind"]
-            + overdue.map({True: " (overdue)", False: ""}),
-            note="",
-            new_value=float("nan"),
-        )
-        st.data_editor(
-            table,
-            key="check-in:table",
-            hide_index=True,
-            width="stretch",
-            disabled=not can_edit or [c for c in table.columns if c not in _EDITABLE],
-            placeholder="—",
-            column_order=[
-                "what",
-                "item",
-                "status",
-                "note",
-                "new_value",
-                "latest_value",
-                "measure",
-                "due_on",
-                "owner",
-            ],
-            column_config=_editor_columns(),
-        )
-        if can_edit:
-            st.button(
+    if waiting.empty:
+        st.success("Everything is updated for this month.")
+    elif can_edit:
+        with st.form("check-in"):
+            for _, row in waiting.iterrows():
+                _check_in_row(row)
+            st.form_submit_button(
                 "Save this month's check-in",
                 type="primary",
                 on_click=_save_check_in,
-                args=(store, user, school_id, table),
+                args=(store, user, school_id, waiting),
             )
+    else:
+        st.dataframe(waiting[["kind", "item", "status", "due_on"]], hide_index=True)
     if not done.empty:
         with st.expander(f"Already updated this month ({len(done)})"):
             st.dataframe(
                 done[["kind", "item", "status", "last_check_in"]],
                 hide_index=True,
                 width="stretch",
-                column_config=_editor_columns(),
+                column_config={
+                    "kind": "Kind",
+                    "item": st.column_config.TextColumn("Item", width="large"),
+                    "status": "Status",
+                    "last_check_in": st.column_config.DatetimeColumn(
+                        "Updated", format="D MMM YYYY"
+                    ),
+                },
             )
 
 
-def _editor_columns() -> dict:
-    day = "D MMM YYYY"
-    return {
-        "what": st.column_config.TextColumn("Kind", width=150),
-        "kind": st.column_config.TextColumn("Kind", width="small"),
-        "item": st.column_config.TextColumn("Item", width=320),
-        "owner": "Owner",
-        "due_on": st.column_config.DateColumn("Due", format=day),
-        "measure": "Measure",
-        "latest_value": st.column_config.NumberColumn("Latest value"),
-        "status": st.column_config.SelectboxColumn(
-            "Status", options=[s.value for s in StepStatus], required=True
-        ),
-        "note": st.column_config.TextColumn("Note", max_chars=2000, width=220),
-        "new_value": st.column_config.NumberColumn("New value"),
-        "last_check_in": st.column_config.DatetimeColumn("Updated", format=day),
-    }
+def _key(row: pd.Series, field: str) -> str:
+    return f"check-in:{row['kind']}:{row['id']}:{field}"
 
 
-def _save_check_in(store: Store, user: User, school_id: int, table: pd.DataFrame):
-    """Button callback: every row the team touched, saved together."""
-    edits = st.session_state.get("check-in:table", {}).get("edited_rows", {})
-    updates = [_update(table.iloc[int(row)], change) for row, change in edits.items()]
+def _check_in_row(row: pd.Series) -> None:
+    """One item: what it is, then its status, note and new value."""
+    what = "⚠ Overdue action step" if row["overdue"] else row["kind"].capitalize()
+    due = f" · due {when(row['due_on'])}" if row["kind"] == "action step" else ""
+    st.markdown(f"**{what}**{due} · {plain(row['item'])}")
+    status, note, value = st.columns([1.2, 3, 1.3])
+    status.selectbox(
+        "Status",
+        _STATUSES,
+        index=_STATUSES.index(row["status"]),
+        key=_key(row, "status"),
+        label_visibility="collapsed",
+    )
+    note.text_input(
+        "Note",
+        key=_key(row, "note"),
+        max_chars=2000,
+        placeholder="A short note",
+        label_visibility="collapsed",
+    )
+    if row["kind"] == "goal":
+        latest = row["latest_value"]
+        value.number_input(
+            "New value",
+            value=None,
+            key=_key(row, "value"),
+            label_visibility="collapsed",
+            placeholder=f"{row['measure']} (last {latest:g})"
+            if pd.notna(latest)
+            else str(row["measure"]),
+        )
+
+
+def _save_check_in(store: Store, user: User, school_id: int, waiting: pd.DataFrame):
+    """Form callback: every item the team touched, saved together."""
+    updates = [u for _, row in waiting.iterrows() if (u := _update(row)) is not None]
     if not updates:
         st.session_state["check-in:outcome"] = ("info", "Nothing was changed yet.")
         return
@@ -230,19 +232,25 @@ def _save_check_in(store: Store, user: User, school_id: int, table: pd.DataFrame
     except SqrError as refused:
         st.session_state["check-in:outcome"] = ("error", str(refused))
         return
-    st.session_state.pop("check-in:table", None)
+    for _, row in waiting.iterrows():
+        for field in ("status", "note", "value"):
+            st.session_state.pop(_key(row, field), None)
     st.session_state["check-in:outcome"] = ("success", f"Saved {saved} check-ins.")
 
 
-def _update(row: pd.Series, change: dict) -> dict:
-    """One check-in from an edited row of the table."""
+def _update(row: pd.Series) -> dict | None:
+    """The check-in for one item, or None if the team left it as it was."""
+    status = st.session_state.get(_key(row, "status"), row["status"])
+    note = (st.session_state.get(_key(row, "note")) or "").strip()
+    value = st.session_state.get(_key(row, "value"))
+    if status == row["status"] and not note and value is None:
+        return None
     target = "action_step_id" if row["kind"] == "action step" else "goal_id"
-    value = change.get("new_value")
     update = {
         target: int(row["id"]),
-        "status": change.get("status", row["status"]),
-        "note": change.get("note") or "",
-        "measure_value": None if value is None or pd.isna(value) else float(value),
+        "status": status,
+        "note": note,
+        "measure_value": value,
     }
     if target == "action_step_id":
         update["version"] = int(row["version"])

@@ -146,7 +146,9 @@ def school_plan(store: Store, user: User | None, school_id: int, today: date) ->
     goals.loc[goals["status"] == "closed", ["health", "reasons"]] = ["closed", ""]
     review = store.latest_published_review(school_id)
     growth = _unplanned_growth(store, review, goals)
-    goals["tied_to_review"] = goals["review_id"].eq(review["id"]) if review else False
+    tied = goals["review_id"].eq(review["id"]) if review else False
+    goals["tied_to_review"] = pd.Series(tied, index=goals.index).fillna(False)
+    goals["tied_to_review"] = goals["tied_to_review"].astype(bool)
     open_focus = int((goals["is_focus"] & (goals["status"] == "open")).sum())
     return Plan(
         school_id=school_id,

@@ -1,0 +1,147 @@
+"""The school workspace through AppTest: plan changes, check-ins, conflicts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sqr_tracker import actions
+from sqr_tracker.demo import build_demo_file
+from sqr_tracker.plans import due_this_month
+from sqr_tracker.session import DEMO_USER_KEY
+from sqr_tracker.store import Store
+
+SITE_TEAM = "site.team@demo.sqr"
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch) -> Store:
+    path = tmp_path / "demo.duckdb"
+    build_demo_file(path, schools=12, seed=4, today=date.today())
+    monkeypatch.setenv("SQR_TRACKER_DB", str(path))
+    store = Store.open(path)
+    yield store
+    store.close()
+
+
+def workspace(store: Store, email: str = SITE_TEAM) -> AppTest:
+    page = AppTest.from_file("../pages/workspace.py", default_timeout=30)
+    page.session_state[DEMO_USER_KEY] = store.user_by_email(email).id
+    return page.run()
+
+
+def goals_of(store: Store, school_id: int) -> list[str]:
+    found = store.rows("SELECT statement FROM goals WHERE school_id = ?", [school_id])
+    return [row[0] for row in found]
+
+
+def test_the_team_adds_a_goal_then_a_milestone_and_an_action_step(demo):
+    user = demo.user_by_email(SITE_TEAM)
+    page = workspace(demo)
+    assert not page.exception
+    page.text_area(key="goal-new:statement").input("Every family hears from us")
+    page.selectbox(key="goal-new:measure_id").set_value(1)
+    page.number_input(key="goal-new:target").set_value(95.0)
+    next(b for b in page.button if b.label == "Add goal").click().run()
+    assert not page.exception
+    assert "The goal was saved." in [s.value for s in page.success]
+    assert "Every family hears from us" in goals_of(demo, user.school_id)
+    goal_id = demo.value("SELECT max(id) FROM goals")
+
+    page.selectbox(key="change:goal").set_value(goal_id).run()
+    page.text_input(key=f"milestone-new-{goal_id}:description").input("Half reached")
+    page.date_input(key=f"milestone-new-{goal_id}:due_on").set_value(date(2027, 3, 1))
+    next(b for b in page.button if b.label == "Add milestone").click().run()
+    page.text_input(key=f"step-new-{goal_id}:description").input("Call every family")
+    page.text_input(key=f"step-new-{goal_id}:owner").input("Family liaison")
+    page.date_input(key=f"step-new-{goal_id}:starts_on").set_value(date(2027, 1, 4))
+    page.date_input(key=f"step-new-{goal_id}:due_on").set_value(date(2027, 2, 26))
+    next(b for b in page.button if b.label == "Add action step").click().run()
+    assert not page.exception
+    assert demo.rows(
+        "SELECT description FROM milestones WHERE goal_id = ?", [goal_id]
+    ) == [("Half reached",)]
+    assert demo.rows(
+        "SELECT description, owner, status FROM action_steps WHERE goal_id = ?",
+        [goal_id],
+    ) == [("Call every family", "Family liaison", "not started")]
+
+
+def test_a_wrong_field_is_named_under_it_and_nothing_is_saved(demo):
+    user = demo.user_by_email(SITE_TEAM)
+    before = goals_of(demo, user.school_id)
+    page = workspace(demo)
+    page.text_area(key="goal-new:statement").input("Read every day")
+    page.selectbox(key="goal-new:measure_id").set_value(2)
+    next(b for b in page.button if b.label == "Add goal").click().run()
+    assert [e.value for e in page.error] == [
+        "The goal was not saved: see the fields marked below."
+    ]
+    assert ":red[Target: a goal with a measure needs a target]" in [
+        c.value for c in page.caption
+    ]
+    assert page.text_area(key="goal-new:statement").value == "Read every day"
+    assert goals_of(demo, user.school_id) == before
+
+
+def test_a_monthly_check_in_of_several_items_is_saved_together(demo):
+    user = demo.user_by_email(SITE_TEAM)
+    due = due_this_month(demo, user, user.school_id, date.today())
+    waiting = due[~due["done"]]
+    assert len(waiting) >= 2
+    first, second = waiting.iloc[0], waiting.iloc[1]
+    before = demo.value("SELECT count(*) FROM check_ins")
+    page = workspace(demo)
+    page.text_input(key=f"check-in:{first['kind']}:{first['id']}:note").input("On it")
+    page.text_input(key=f"check-in:{second['kind']}:{second['id']}:note").input("Done")
+    next(b for b in page.button if b.label == "Save this month's check-in").click()
+    page.run()
+    assert not page.exception
+    assert [s.value for s in page.success] == ["Saved 2 check-ins."]
+    assert demo.value("SELECT count(*) FROM check_ins") == before + 2
+    notes = demo.rows(
+        "SELECT note FROM check_ins WHERE written_by = ? ORDER BY id DESC LIMIT 2",
+        [user.id],
+    )
+    assert sorted(n for (n,) in notes) == ["Done", "On it"]
+    after = due_this_month(demo, user, user.school_id, date.today())
+    assert after.set_index(["kind", "id"]).loc[(first["kind"], first["id"]), "done"]
+
+
+def test_a_version_conflict_is_refused_and_keeps_the_typed_text(demo):
+    user = demo.user_by_email(SITE_TEAM)
+    goal_id, version = demo.rows(
+        "SELECT id, version FROM goals WHERE school_id = ? AND status = 'open' "
+        "ORDER BY id LIMIT 1",
+        [user.school_id],
+    )[0]
+    page = workspace(demo)
+    page.selectbox(key="change:goal").set_value(goal_id).run()
+    page.text_area(key=f"goal-{goal_id}:statement").input("My careful rewording")
+    principal = demo.user_by_email("principal@demo.sqr")
+    actions.update_goal(
+        demo, principal, goal_id, {"site_plan_ref": "SPSA 9"}, version=version
+    )
+    next(b for b in page.button if b.label == "Save goal").click().run()
+    assert not page.exception
+    [error] = [e.value for e in page.error]
+    assert error.startswith(f"This goal was changed by {principal.name} on ")
+    assert "Your text has been kept" in error
+    assert page.text_area(key=f"goal-{goal_id}:statement").value == (
+        "My careful rewording"
+    )
+    assert demo.value("SELECT statement FROM goals WHERE id = ?", [goal_id]) != (
+        "My careful rewording"
+    )
+
+
+def test_a_network_lead_sees_a_schools_plan_but_cannot_change_it(demo):
+    lead = demo.user_by_email("network.lead@demo.sqr")
+    page = workspace(demo, "network.lead@demo.sqr")
+    assert not page.exception
+    assert page.title[0].value == "School plan"
+    assert not [b for b in page.button if b.label in ("Add goal", "Save goal")]
+    assert page.selectbox(key="school").options
+    assert lead.network_id is not None
