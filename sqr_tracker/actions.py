@@ -24,6 +24,7 @@ from sqr_tracker.models import (
     ActionStepIn,
     CheckInIn,
     CommentIn,
+    DeadlineIn,
     EvidenceIn,
     FindingIn,
     GoalChange,
@@ -78,7 +79,7 @@ def _create(
     table: str,
     values: dict[str, Any],
     *,
-    school_id: int,
+    school_id: int | None,
     action: str,
 ) -> int:
     """Insert a row and its history entry in one transaction; return its id."""
@@ -368,20 +369,45 @@ def _checked_update(store: Store, school_id: int, row: int, update: Mapping[str,
         if check_in.goal_id is not None
         else ("action_steps", check_in.action_step_id)
     )
+    what = "goal" if table == "goals" else "action step"
     try:
         owner = store.school_of(table, row_id)
-    except NotFound as missing:
-        return None, version, {f"row {row}": str(missing)}
+    except NotFound:
+        return None, version, {f"row {row}, id": f"there is no {what} {row_id}"}
     if owner != school_id:
         return (
             None,
             version,
-            {
-                f"row {row}": f"{table[:-1].replace('_', ' ')} "
-                f"{row_id} belongs to another school"
-            },
+            {f"row {row}": f"{what} {row_id} belongs to another school"},
         )
+    problem = _check_in_problem(store, check_in, version)
+    if problem:
+        field, message = problem
+        return None, version, {f"row {row}, {field}": message}
     return check_in, version, {}
+
+
+def _check_in_problem(
+    store: Store, check_in: CheckInIn, version: int | None
+) -> tuple[str, str] | None:
+    """What is wrong with a check-in given the plan as stored, if anything."""
+    if check_in.goal_id is not None:
+        if check_in.measure_value is not None and not store.goal_has_measure(
+            check_in.goal_id
+        ):
+            return "measure_value", (
+                f"goal {check_in.goal_id} has no measure; leave the value empty"
+            )
+        return None
+    if check_in.measure_value is not None:
+        return "measure_value", "an action step has no measure; give it on the goal"
+    status = store.step_status(check_in.action_step_id)
+    if status != check_in.status.value and version is None:
+        return "version", (
+            f"action step {check_in.action_step_id} would change from {status!r} "
+            f"to {check_in.status.value!r}: give the version you saw"
+        )
+    return None
 
 
 def _carry_status(tx: Tx, user: User, check_in: CheckInIn, version, school_id, stamp):
@@ -737,6 +763,23 @@ def change_setting(
         )
 
     store.write(work)
+
+
+def add_planning_deadline(
+    store: Store, user: User | None, data: Mapping[str, Any]
+) -> int:
+    """A date the district's school site plans must meet."""
+    deadline = validate(DeadlineIn, data, "The planning deadline")
+    user = authorize(store, user, Action.EDIT_SETTINGS)
+    values = _stamped(user, **deadline.model_dump())
+    return _create(
+        store,
+        user,
+        "planning_deadlines",
+        values,
+        school_id=None,
+        action="add planning deadline",
+    )
 
 
 def create_user(store: Store, user: User | None, data: Mapping[str, Any]) -> int:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from sqr_tracker import output
+import pandas as pd
+
+from sqr_tracker import actions, imports, output, plans
+from sqr_tracker.auth import Action, authorize
 from sqr_tracker.config import data_file
 from sqr_tracker.demo import build_demo_file
-from sqr_tracker.errors import SqrError
+from sqr_tracker.errors import InvalidInput, NotFound, SqrError
+from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,7 +69,48 @@ def _parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, parents=[common], help=what)
         command.add_argument("--format", choices=formats, default="table")
+    plan = commands.add_parser(
+        "plan", parents=[common], help="show a school's plan with each goal's health"
+    )
+    _reading(plan)
+    checkins = commands.add_parser(
+        "checkins", parents=[common], help="this month's check-in: what is due, saving"
+    )
+    steps = checkins.add_subparsers(
+        dest="checkins_command", required=True, metavar="COMMAND"
+    )
+    due = steps.add_parser(
+        "due", parents=[common], help="list what this month's check-in covers"
+    )
+    _reading(due)
+    add = steps.add_parser(
+        "add", parents=[common], help="save a CSV of check-ins, all or none"
+    )
+    add.add_argument("--school", type=_positive, required=True, metavar="ID")
+    add.add_argument(
+        "--file", required=True, metavar="F.csv",
+        help="header: kind,id,status,note,measure_value[,version]; one row per "
+        "action step or goal; '-' reads standard input",
+    )  # fmt: skip
+    add.add_argument(
+        "--as", dest="as_email", required=True, metavar="EMAIL",
+        help="who writes the check-ins: a principal or site team member",
+    )  # fmt: skip
     return parser
+
+
+def _reading(command: argparse.ArgumentParser) -> None:
+    """The options of a command that reads one school's plan."""
+    command.add_argument("--school", type=_positive, required=True, metavar="ID")
+    command.add_argument("--format", choices=output.FORMATS, default="table")
+    command.add_argument(
+        "--as", dest="as_email", default=None, metavar="EMAIL",
+        help="the acting user (default: the first active central office user)",
+    )  # fmt: skip
+    command.add_argument(
+        "--today", type=_day, default=None, metavar="YYYY-MM-DD",
+        help="the day to judge the plan on (default: today)",
+    )  # fmt: skip
 
 
 def _positive(text: str) -> int:
@@ -93,29 +141,172 @@ def _demo(args: argparse.Namespace, path: Path) -> str:
     )
 
 
-def _backup(args: argparse.Namespace, path: Path) -> str:
+@contextmanager
+def _opened(path: Path) -> Iterator[Store]:
+    """The store of ``path``, closed afterwards only if this command opened it
+    (a process that already holds it, such as a test, keeps it open)."""
+    held = Store.is_open(path)
     store = Store.open(path)
     try:
-        target = store.back_up(args.out)
-    except FileExistsError as error:
-        raise SqrError(str(error)) from None
+        yield store
     finally:
-        store.close()
+        if not held:
+            store.close()
+
+
+def _backup(args: argparse.Namespace, path: Path) -> str:
+    with _opened(path) as store:
+        try:
+            target = store.back_up(args.out)
+        except FileExistsError as error:
+            raise SqrError(str(error)) from None
     return f"Backed up {path} to {target} ({target.stat().st_size:,} bytes)."
 
 
 def _listing(args: argparse.Namespace, path: Path) -> str:
-    store = Store.open(path)
-    try:
+    with _opened(path) as store:
         if args.command == "schools":
             data = store.schools().drop(columns=["network_id"])
         elif args.command == "standards":
             data = store.standards().drop(columns=["sort_order"])
         else:
             data = store.stats()
-    finally:
-        store.close()
     return output.render(data, args.format)
+
+
+def _acting_user(store: Store, email: str | None) -> User:
+    """The user named by ``--as``, else (for reads) the first active central
+    office user."""
+    if email is not None:
+        user = store.user_by_email(email)
+        if user is None:
+            raise NotFound(f"No user has the email {email!r} in {store.path}.")
+        return user
+    office = store.first_active_user(Role.CENTRAL_OFFICE.value)
+    if office is None:
+        raise NotFound(
+            f"{store.path} has no active central office user to read as; "
+            "name the acting user with --as EMAIL."
+        )
+    return office
+
+
+def _school_name(store: Store, school_id: int) -> str:
+    found = store.schools([school_id])
+    if found.empty:
+        raise NotFound(f"No school with id {school_id}.")
+    return str(found["name"].iloc[0])
+
+
+# A plan's goals as the command line shows them: the store's name, then ours.
+_PLAN_COLUMNS = {
+    "id": "id",
+    "code": "standard_code",
+    "statement": "statement",
+    "measure": "measure",
+    "baseline": "baseline",
+    "latest_value": "latest_value",
+    "target": "target",
+    "target_date": "target_date",
+    "is_focus": "focus",
+    "status": "status",
+    "health": "health",
+    "reasons": "reasons",
+}
+
+
+def _plan(args: argparse.Namespace, path: Path) -> str:
+    today = args.today or date.today()
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        school = _school_name(store, args.school)
+        plan = plans.school_plan(store, user, args.school, today)
+    goals = plan.goals[list(_PLAN_COLUMNS)].rename(columns=_PLAN_COLUMNS)
+    goals = _days(goals, ["target_date"])
+    if args.format == "json":
+        return output.to_json(
+            {
+                "school_id": args.school,
+                "school": school,
+                "as_of": today.isoformat(),
+                "health": plan.health,
+                "goals": json.loads(output.to_json(goals)),
+            }
+        )
+    if args.format == "csv":
+        return output.render(goals, "csv")
+    return (
+        f"{output.to_table(_blanks(goals))}\n\n"
+        f"The plan of {school} is {plan.health} (as of {today:%-d %b %Y})."
+    )
+
+
+def _check_ins(args: argparse.Namespace, path: Path) -> str:
+    if args.checkins_command == "add":
+        return _add_check_ins(args, path)
+    today = args.today or date.today()
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        _school_name(store, args.school)
+        due = plans.due_this_month(store, user, args.school, today)
+    due = _days(due, ["due_on", "last_check_in"])
+    return output.render(_blanks(due) if args.format == "table" else due, args.format)
+
+
+def _add_check_ins(args: argparse.Namespace, path: Path) -> str:
+    text, source = _read_text(args.file)
+    rows = imports.read_check_ins(text, source)
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        school = _school_name(store, args.school)
+        authorize(store, user, Action.EDIT_PLAN, school_id=args.school)
+        what = f"The check-in from {source}"
+        if rows.problems:
+            raise InvalidInput(what, rows.problems)
+        try:
+            saved = actions.record_check_ins(store, user, args.school, rows.updates)
+        except InvalidInput as bad:
+            raise InvalidInput(what, rows.locate(bad.problems)) from None
+    return f"Saved {saved} check-in{'' if saved == 1 else 's'} for {school}."
+
+
+def _read_text(name: str) -> tuple[str, str]:
+    """The text of ``--file`` (``-``: standard input) and how to name it."""
+    if name == "-":
+        source = "standard input"
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read() if stream else sys.stdin.read().encode()
+    else:
+        source = name
+        try:
+            data = Path(name).read_bytes()
+        except FileNotFoundError:
+            raise SqrError(f"There is no file {name}.") from None
+        except IsADirectoryError:
+            raise SqrError(f"{name} is a folder, not a CSV file.") from None
+        except OSError as error:
+            raise SqrError(f"{name} could not be read: {error.strerror}.") from None
+    try:
+        return data.decode("utf-8-sig"), source
+    except UnicodeDecodeError as error:
+        raise SqrError(
+            f"{source} is not UTF-8 text (byte {data[error.start]:#04x} at position "
+            f"{error.start}); save it as CSV UTF-8 and try again."
+        ) from None
+
+
+def _days(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Dates as YYYY-MM-DD text (None when missing), the same in every format."""
+    frame = frame.copy()
+    for column in columns:
+        stamps = pd.to_datetime(frame[column])
+        frame[column] = [None if pd.isna(s) else s.date().isoformat() for s in stamps]
+    return frame
+
+
+def _blanks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as empty cells, for a text table."""
+    return frame.astype(object).where(frame.notna(), "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,8 +324,20 @@ def main(argv: list[str] | None = None) -> int:
             )
         elif args.command == "backup":
             print(_backup(args, path))
+        elif args.command == "plan":
+            print(_plan(args, path))
+        elif args.command == "checkins":
+            print(_check_ins(args, path))
         else:
             print(_listing(args, path))
+    except InvalidInput as error:
+        print(
+            f"sqr-tracker: {error.what} was not saved; nothing was changed:",
+            file=sys.stderr,
+        )
+        for where, problem in error.problems.items():
+            print(f"  {where}: {problem}", file=sys.stderr)
+        return 1
     except SqrError as error:
         print(f"sqr-tracker: {error}", file=sys.stderr)
         return 1

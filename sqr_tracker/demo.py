@@ -444,6 +444,7 @@ class _Build:
         )
         self.tables["comments"] = _comments_frame(self, goals)
         self.tables["support_requests"] = _support_frame(self, goals)
+        self.tables["planning_deadlines"] = _deadlines_frame(self)
 
 
 # -- the district -------------------------------------------------------------------
@@ -1290,6 +1291,25 @@ def _draw_steps(build: _Build, goals: _Goals) -> _Steps:
         }
     )
     return _Steps(goal, starts_on, due_on, frame)
+
+
+def _deadlines_frame(build: _Build) -> pd.DataFrame:
+    """The district's site-plan calendar for this school year and the next."""
+    years = [build.current + 1, build.current + 2]
+    names = ["Site plan draft to the network", "Site plan approved by the board"]
+    days = [(3, 15), (5, 31)]
+    rows = [
+        (name, date(year, month, day))
+        for year in years
+        for name, (month, day) in zip(names, days, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "id": np.arange(1, len(rows) + 1),
+            "name": [name for name, _ in rows],
+            "due_on": pd.to_datetime([day for _, day in rows]),
+        }
+    )
 
 
 def _missed_months(build: _Build) -> np.ndarray:

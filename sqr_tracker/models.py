@@ -282,6 +282,11 @@ class EvidenceIn(Strict):
         return self
 
 
+class DeadlineIn(Strict):
+    name: ShortText
+    due_on: date
+
+
 class SettingIn(Strict):
     key: Text
     value: float

@@ -187,8 +187,14 @@ def _key(row: pd.Series, field: str) -> str:
 def _check_in_row(row: pd.Series) -> None:
     """One item: what it is, then its status, note and new value."""
     what = "⚠ Overdue action step" if row["overdue"] else row["kind"].capitalize()
-    due = f" · due {when(row['due_on'])}" if row["kind"] == "action step" else ""
-    st.markdown(f"**{what}**{due} · {plain(row['item'])}")
+    if row["kind"] == "action step":
+        detail = f" · due {when(row['due_on'])}"
+    else:
+        latest = row["latest_value"]
+        detail = f" · {row['measure']}" + (
+            f", last {latest:g}" if pd.notna(latest) else ""
+        )
+    st.markdown(f"**{what}**{detail} · {plain(row['item'])}")
     status, note, value = st.columns([1.2, 3, 1.3])
     status.selectbox(
         "Status",
@@ -205,15 +211,12 @@ def _check_in_row(row: pd.Series) -> None:
         label_visibility="collapsed",
     )
     if row["kind"] == "goal":
-        latest = row["latest_value"]
         value.number_input(
             "New value",
             value=None,
             key=_key(row, "value"),
+            placeholder="New value",
             label_visibility="collapsed",
-            placeholder=f"{row['measure']} (last {latest:g})"
-            if pd.notna(latest)
-            else str(row["measure"]),
         )
 
 

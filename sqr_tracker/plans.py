@@ -50,7 +50,7 @@ def goal_health(goal: pd.Series, today: date, limits: dict[str, float]):
     if overdue >= limits["overdue_steps_off_track"]:
         off.append(f"{overdue} action steps overdue")
     elif overdue:
-        risk.append("1 action step overdue")
+        risk.append(f"{overdue} action step{'s' if overdue > 1 else ''} overdue")
     last = goal["last_check_in"]
     if pd.isna(last):
         risk.append("no check-in yet")
@@ -65,7 +65,7 @@ def goal_health(goal: pd.Series, today: date, limits: dict[str, float]):
 
 def _reached(goal: pd.Series) -> bool:
     value, target = goal["latest_value"], goal["target"]
-    if pd.isna(value) or pd.isna(target):
+    if pd.isna(value) or pd.isna(target) or pd.isna(goal["higher_is_better"]):
         return False
     return value >= target if goal["higher_is_better"] else value <= target
 
@@ -140,9 +140,9 @@ def school_plan(store: Store, user: User | None, school_id: int, today: date) ->
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
     limits = district_settings(store)
     goals = store.plan_goals(school_id, today)
-    judged = goals.apply(lambda goal: goal_health(goal, today, limits), axis=1)
-    goals["health"] = [health for health, _ in judged]
-    goals["reasons"] = ["; ".join(reasons) for _, reasons in judged]
+    judged = [goal_health(goal, today, limits) for _, goal in goals.iterrows()]
+    goals["health"] = pd.Series([health for health, _ in judged], dtype=object)
+    goals["reasons"] = pd.Series(["; ".join(why) for _, why in judged], dtype=object)
     goals.loc[goals["status"] == "closed", ["health", "reasons"]] = ["closed", ""]
     review = store.latest_published_review(school_id)
     growth = _unplanned_growth(store, review, goals)
@@ -315,3 +315,77 @@ def changed_fields(before: str | None, after: str | None) -> str:
         if key not in skip and old.get(key) != new[key]
     ]
     return "; ".join(changes) or "no change"
+
+
+def calendar(
+    store: Store, user: User | None, school_id: int, today: date
+) -> pd.DataFrame:
+    """The district's planning deadlines beside the open plan's milestones and
+    action step due dates, from today on, in date order."""
+    authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
+    goals = store.plan_goals(school_id, today)
+    open_ids = goals.loc[goals["status"] == "open", "id"]
+    marks = store.plan_milestones(school_id)
+    marks = marks[marks["goal_id"].isin(open_ids) & marks["met_on"].isna()]
+    steps = store.plan_steps(school_id)
+    steps = steps[steps["goal_id"].isin(open_ids) & (steps["status"] != "done")]
+    deadlines = store.planning_deadlines()
+    rows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "on": deadlines["due_on"],
+                    "what": "planning deadline",
+                    "item": deadlines["name"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "on": marks["due_on"],
+                    "what": "milestone",
+                    "item": marks["description"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "on": steps["due_on"],
+                    "what": "action step due",
+                    "item": steps["description"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    rows["on"] = pd.to_datetime(rows["on"])
+    upcoming = rows[rows["on"] >= pd.Timestamp(today)]
+    return upcoming.sort_values(["on", "what"]).reset_index(drop=True)
+
+
+def late_for_deadlines(
+    store: Store, user: User | None, school_id: int, today: date
+) -> pd.DataFrame:
+    """Open action steps of goals in the site plan that are due after the first
+    planning deadline following their start: the deadline they must feed."""
+    authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
+    goals = store.plan_goals(school_id, today)
+    in_plan = goals[(goals["status"] == "open") & (goals["site_plan_ref"] != "")]
+    steps = store.plan_steps(school_id)
+    steps = steps[steps["goal_id"].isin(in_plan["id"]) & (steps["status"] != "done")]
+    deadlines = store.planning_deadlines()
+    if steps.empty or deadlines.empty:
+        return pd.DataFrame(columns=["step", "due_on", "deadline", "deadline_on"])
+    due = pd.to_datetime(deadlines["due_on"]).sort_values()
+    feeds = due.searchsorted(pd.to_datetime(steps["starts_on"]))
+    known = feeds < len(due)
+    steps, feeds = steps[known], feeds[known]
+    deadline_on = due.iloc[feeds].to_numpy()
+    names = deadlines.set_index(pd.to_datetime(deadlines["due_on"]))["name"]
+    late = pd.to_datetime(steps["due_on"]).to_numpy() > deadline_on
+    return pd.DataFrame(
+        {
+            "step": steps["description"].to_numpy()[late],
+            "due_on": steps["due_on"].to_numpy()[late],
+            "deadline": names.loc[deadline_on[late]].to_numpy(),
+            "deadline_on": deadline_on[late],
+        }
+    )

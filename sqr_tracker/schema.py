@@ -216,9 +216,19 @@ _V2 = (
     """CREATE INDEX check_ins_school ON check_ins (school_id, written_on)""",
 )
 
+_V3 = (
+    # The district's planning calendar: dates a school site plan must meet.
+    f"""CREATE TABLE planning_deadlines (
+        id INTEGER PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        due_on DATE NOT NULL,
+        {_EDITABLE})""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "standards, schools, reviews, plans and change history", _V1),
     Migration(2, "district settings; indexes for history and check-ins", _V2),
+    Migration(3, "the district's planning deadlines", _V3),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

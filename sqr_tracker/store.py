@@ -57,6 +57,7 @@ EDITABLE_TABLES = frozenset(
         "comments",
         "support_requests",
         "settings",
+        "planning_deadlines",
     }
 )
 ENTITY_TABLES = EDITABLE_TABLES | {"check_ins", "review_team", "review_focus"}
@@ -921,6 +922,29 @@ class Store:
             WHERE q.school_id = ? ORDER BY q.requested_on DESC
             """,
             [school_id],
+        )
+
+    def goal_has_measure(self, goal_id: int) -> bool:
+        return (
+            self.value(
+                "SELECT measure_id IS NOT NULL FROM goals WHERE id = ?", [goal_id]
+            )
+            is True
+        )
+
+    def step_status(self, step_id: int) -> str | None:
+        return self.value("SELECT status FROM action_steps WHERE id = ?", [step_id])
+
+    def first_active_user(self, role: str) -> User | None:
+        """The longest-standing active user of a role (the command line's reader)."""
+        found = self.value(
+            "SELECT min(id) FROM users WHERE role = ? AND active", [role]
+        )
+        return self.user_by_id(found) if found is not None else None
+
+    def planning_deadlines(self) -> pd.DataFrame:
+        return self.frame(
+            "SELECT id, version, name, due_on FROM planning_deadlines ORDER BY due_on"
         )
 
     def measures(self) -> pd.DataFrame:

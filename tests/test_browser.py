@@ -98,14 +98,19 @@ def browser():
         chromium.close()
 
 
-def test_a_principal_signs_in_on_the_demo_and_sees_their_school(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+def sign_in(page, server: str, role_label: str) -> None:
+    """Pick the first demo person of a role on the start page."""
     page.goto(server)
     expect(page.get_by_text("Demo district.")).to_be_visible(timeout=30_000)
-
     page.get_by_label("Sign in as").click()
-    page.get_by_role("option", name="Principal").first.click()
+    page.keyboard.type(role_label)
+    page.get_by_role("option", name=role_label).first.click()
     page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_principal_signs_in_on_the_demo_and_sees_their_school(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    sign_in(page, server, "Principal")
 
     expect(page.get_by_text("Our plan this month")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Latest review:")).to_be_visible()
@@ -117,4 +122,31 @@ def test_a_principal_signs_in_on_the_demo_and_sees_their_school(server, browser)
     shot = ARTIFACTS / "principal-home.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+    page.close()
+
+
+def test_a_site_team_member_completes_this_months_check_in(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    sign_in(page, server, "Site team member")
+    page.get_by_role("link", name="Our plan").click()
+    summary = page.get_by_text("to update this month ·")
+    expect(summary).to_be_visible(timeout=30_000)
+    waiting = int(summary.inner_text().split()[0])
+    assert waiting >= 2, "the demo leaves this month's check-ins due"
+
+    notes = page.get_by_placeholder("A short note")
+    notes.nth(0).fill("Shared with the leadership team")
+    notes.nth(1).fill("Half the families reached")
+    page.get_by_role("button", name="Save this month's check-in").click()
+    expect(page.get_by_text("Saved 2 check-ins.")).to_be_visible(timeout=30_000)
+
+    page.reload()  # a new session: the demo sign-in is asked for again
+    sign_in(page, server, "Site team member")
+    page.get_by_role("link", name="Our plan").click()
+    expect(page.get_by_text(f"{waiting - 2} to update this month · ")).to_be_visible(
+        timeout=30_000
+    )
+    page.get_by_text("Already updated this month").click()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "site-team-check-in.png"), full_page=True)
     page.close()
