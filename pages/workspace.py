@@ -18,9 +18,15 @@ school = store.schools([school_id]).iloc[0].to_dict()
 st.caption(views.plain(f"{school['name']} · {home.school_line(school)}"))
 plan_views.plan_summary(plan)
 
-check_in, goals, review, support, history = st.tabs(
-    ["This month's check-in", "Goals", "Latest review", "Support", "History"]
-)
+tabs = [
+    "This month's check-in",
+    "Goals",
+    "Calendar",
+    "Latest review",
+    "Support",
+    "History",
+]
+check_in, goals, calendar, review, support, history = st.tabs(tabs)
 with check_in:
     due = plans.due_this_month(store, user, school_id, today)
     plan_views.check_in_editor(store, user, school_id, due, can_edit)
@@ -29,6 +35,11 @@ with goals:
     if can_edit:
         st.divider()
         plan_views.change_the_plan(store, user, plan)
+with calendar:
+    plan_views.planning_calendar(
+        plans.calendar(store, user, school_id, today),
+        plans.late_for_deadlines(store, user, school_id, today),
+    )
 with review:
     views.review_glance(home.school_glance(store, user, school_id, today))
 with support:

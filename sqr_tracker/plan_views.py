@@ -12,7 +12,7 @@ from sqr_tracker.errors import InvalidInput, SqrError
 from sqr_tracker.models import SCHOOL_ROLES, StepStatus, User
 from sqr_tracker.plans import AT_RISK, OFF_TRACK, ON_TRACK, Plan
 from sqr_tracker.store import Store
-from sqr_tracker.views import plain, when
+from sqr_tracker.views import plain, rows_height, when
 
 HEALTH_BADGES = {
     ON_TRACK: ("On track", "green", ":material/check_circle:"),
@@ -260,40 +260,63 @@ def _update(row: pd.Series) -> dict | None:
     return update
 
 
+# -- the planning calendar -----------------------------------------------------------
+
+
+def planning_calendar(upcoming: pd.DataFrame, late: pd.DataFrame) -> None:
+    """The district's deadlines beside milestones and due dates, with a warning
+    for each action step due after the deadline it must feed."""
+    for step in late.itertuples():
+        st.warning(
+            plain(
+                f"“{step.step}” is due {when(step.due_on)}, after “{step.deadline}” "
+                f"on {when(step.deadline_on)}, which it must feed."
+            )
+        )
+    if upcoming.empty:
+        st.caption("Nothing is due from today on.")
+        return
+    st.dataframe(
+        upcoming,
+        hide_index=True,
+        width="stretch",
+        height=rows_height(len(upcoming)),
+        column_config={
+            "on": st.column_config.DateColumn("Date", format="ddd D MMM YYYY"),
+            "what": "What",
+            "item": st.column_config.TextColumn("", width="large"),
+            "goal": st.column_config.TextColumn("Toward the goal", width="large"),
+        },
+    )
+
+
 # -- support and history -------------------------------------------------------------
 
 
 def support_requests(requests: pd.DataFrame) -> None:
+    """Each request with its answer, newest first."""
     if requests.empty:
         st.caption("No support requests yet.")
         return
-    st.dataframe(
-        requests[
-            [
-                "need",
-                "needed_by",
-                "requested_by",
-                "requested_on",
-                "status",
-                "answer",
-                "answered_by",
-                "answered_on",
-            ]
-        ],
-        hide_index=True,
-        width="stretch",
-        placeholder="not yet",
-        column_config={
-            "need": st.column_config.TextColumn("What is needed", width="large"),
-            "needed_by": st.column_config.DateColumn("By", format="D MMM YYYY"),
-            "requested_by": "Asked by",
-            "requested_on": st.column_config.DateColumn("Asked", format="D MMM YYYY"),
-            "status": "Status",
-            "answer": st.column_config.TextColumn("Answer", width="large"),
-            "answered_by": "Answered by",
-            "answered_on": st.column_config.DateColumn("Answered", format="D MMM YYYY"),
-        },
-    )
+    for ask in requests.itertuples():
+        with st.container(border=True):
+            st.markdown(f"**{plain(ask.need)}**")
+            by = (
+                f" · needed by {when(ask.needed_by)}" if pd.notna(ask.needed_by) else ""
+            )
+            st.caption(
+                plain(
+                    f"Asked by {ask.requested_by} on {when(ask.requested_on)}"
+                    f"{by} · {ask.status}"
+                )
+            )
+            if ask.answer:
+                st.caption(
+                    plain(f"Answer from {ask.answered_by} on {when(ask.answered_on)}:")
+                )
+                st.text(ask.answer)
+            else:
+                st.caption("Waiting for an answer from the central office.")
 
 
 def timeline(events: pd.DataFrame) -> None:

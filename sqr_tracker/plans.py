@@ -330,29 +330,26 @@ def calendar(
     steps = store.plan_steps(school_id)
     steps = steps[steps["goal_id"].isin(open_ids) & (steps["status"] != "done")]
     deadlines = store.planning_deadlines()
+    statements = goals.set_index("id")["statement"]
+    parts = [
+        (deadlines["due_on"], "planning deadline", deadlines["name"], ""),
+        (
+            marks["due_on"],
+            "milestone",
+            marks["description"],
+            marks["goal_id"].map(statements),
+        ),
+        (
+            steps["due_on"],
+            "action step due",
+            steps["description"],
+            steps["goal_id"].map(statements),
+        ),
+    ]
     rows = pd.concat(
         [
-            pd.DataFrame(
-                {
-                    "on": deadlines["due_on"],
-                    "what": "planning deadline",
-                    "item": deadlines["name"],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "on": marks["due_on"],
-                    "what": "milestone",
-                    "item": marks["description"],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "on": steps["due_on"],
-                    "what": "action step due",
-                    "item": steps["description"],
-                }
-            ),
+            pd.DataFrame({"on": on, "what": what, "item": item, "goal": goal})
+            for on, what, item, goal in parts
         ],
         ignore_index=True,
     )
