@@ -6,14 +6,15 @@ import streamlit as st
 
 from sqr_tracker import home, plan_forms, plan_views, plans, session, views
 from sqr_tracker.auth import Action, allowed
+from sqr_tracker.models import SCHOOL_ROLES
 
 store, user = session.require_page(__file__)
 today = date.today()
+st.title("Our plan" if user.role in SCHOOL_ROLES else "School plans")
 school_id = plan_views.school_choice(store, user)
 plan = plans.school_plan(store, user, school_id, today)
 can_edit = allowed(store, user, Action.EDIT_PLAN, school_id=school_id)
 
-st.title("Our plan" if can_edit else "School plan")
 school = store.schools([school_id]).iloc[0].to_dict()
 st.caption(views.plain(f"{school['name']} · {home.school_line(school)}"))
 plan_views.plan_summary(plan)

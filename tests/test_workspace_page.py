@@ -141,7 +141,7 @@ def test_a_network_lead_sees_a_schools_plan_but_cannot_change_it(demo):
     lead = demo.user_by_email("network.lead@demo.sqr")
     page = workspace(demo, "network.lead@demo.sqr")
     assert not page.exception
-    assert page.title[0].value == "School plan"
+    assert page.title[0].value == "School plans"
     assert not [b for b in page.button if b.label in ("Add goal", "Save goal")]
     assert page.selectbox(key="school").options
     assert lead.network_id is not None
