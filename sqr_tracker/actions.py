@@ -378,7 +378,7 @@ def _checked_update(store: Store, school_id: int, row: int, update: Mapping[str,
         return (
             None,
             version,
-            {f"row {row}": f"{what} {row_id} belongs to another school"},
+            {f"row {row}, id": f"{what} {row_id} belongs to another school"},
         )
     problem = _check_in_problem(store, check_in, version)
     if problem:

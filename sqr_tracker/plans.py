@@ -48,7 +48,7 @@ def goal_health(goal: pd.Series, today: date, limits: dict[str, float]):
         off.append(f"{count} milestone{'s' if count > 1 else ''} missed")
     overdue = int(goal["overdue_steps"])
     if overdue >= limits["overdue_steps_off_track"]:
-        off.append(f"{overdue} action steps overdue")
+        off.append(f"{overdue} action step{'s' if overdue > 1 else ''} overdue")
     elif overdue:
         risk.append(f"{overdue} action step{'s' if overdue > 1 else ''} overdue")
     last = goal["last_check_in"]
