@@ -145,3 +145,48 @@ def test_a_network_lead_sees_a_schools_plan_but_cannot_change_it(demo):
     assert not [b for b in page.button if b.label in ("Add goal", "Save goal")]
     assert page.selectbox(key="school").options
     assert lead.network_id is not None
+
+
+def test_a_network_lead_comments_and_the_team_sees_it_in_place(demo):
+    team = demo.user_by_email(SITE_TEAM)
+    lead = demo.user_by_email("network.lead@demo.sqr")
+    school_id = team.school_id
+    assert demo.network_of_school(school_id) == lead.network_id
+    goal_id = demo.value(
+        "SELECT min(id) FROM goals WHERE school_id = ? AND status = 'open'",
+        [school_id],
+    )
+    page = workspace(demo, "network.lead@demo.sqr")
+    page.selectbox(key="school").set_value(school_id).run()
+    page.text_area(key=f"comment-{goal_id}:body").input("**Great** work, see me")
+    submit = [b for b in page.button if b.form_id.endswith(f"comment-{goal_id}")]
+    submit[0].click().run()
+    assert not page.exception
+    assert "Your comment was added." in [s.value for s in page.success]
+
+    seen = workspace(demo)
+    assert "**Great** work, see me" in [t.value for t in seen.text]
+    assert f"{lead.name} · " in " ".join(c.value for c in seen.caption)
+
+
+def test_the_team_asks_for_support_on_a_goal(demo):
+    team = demo.user_by_email(SITE_TEAM)
+    goal_id = demo.value(
+        "SELECT min(id) FROM goals WHERE school_id = ? AND status = 'open'",
+        [team.school_id],
+    )
+    page = workspace(demo)
+    page.selectbox(key="support-new:about").set_value(f"goal:{goal_id}")
+    page.text_area(key="support-new:need").input("A coach for two days in January")
+    next(b for b in page.button if b.label == "Ask for support").click().run()
+    assert not page.exception
+    assert "Your request was sent to the central office." in [
+        s.value for s in page.success
+    ]
+    assert demo.rows(
+        "SELECT goal_id, need, status, requested_by FROM support_requests "
+        "ORDER BY id DESC LIMIT 1"
+    ) == [(goal_id, "A coach for two days in January", "open", team.id)]
+    assert "Waiting for an answer from the central office." in [
+        c.value for c in page.caption
+    ]
