@@ -20,6 +20,8 @@ from sqr_tracker.models import StepStatus, User
 from sqr_tracker.store import Store
 
 NO_MEASURE = 0
+GOAL_FIELDS = ["id", "version", "standard_id", "statement", "measure_id", "baseline",
+               "target", "target_date", "is_focus", "site_plan_ref"]  # fmt: skip
 
 
 def _state(form: str) -> dict[str, Any]:
@@ -85,17 +87,7 @@ def goal_form(
     """Add a goal, or (with ``goal``) change one, keeping its version from when
     the form was first shown."""
     form = f"goal-{goal['id']}" if goal is not None else "goal-new"
-    fields = [
-        "standard_id",
-        "statement",
-        "measure_id",
-        "baseline",
-        "target",
-        "target_date",
-        "is_focus",
-        "site_plan_ref",
-        "version",
-    ]
+    fields = GOAL_FIELDS[1:]
     if goal is not None and f"{form}:version" not in st.session_state:
         _load(form, goal)
     outcome_messages(form)

@@ -71,7 +71,7 @@ def goal_card(
 
 
 def _goal_line(goal: pd.Series) -> str:
-    """'Attendance rate: baseline 91.7 → latest 93.3 → target 93.5 by 21 Feb 2027'."""
+    """'Attendance rate: baseline 91.7 → latest 93.3 → target 93.5 · by ...'."""
     parts = []
     if isinstance(goal["measure"], str):
         figures = [
@@ -269,7 +269,8 @@ def planning_calendar(upcoming: pd.DataFrame, late: pd.DataFrame) -> None:
     for step in late.itertuples():
         st.warning(
             plain(
-                f"“{step.step}” is due {when(step.due_on)}, after “{step.deadline}” "
+                f"“{step.step}” is due {when(step.due_on)}, "
+                f"after “{step.deadline}” "
                 f"on {when(step.deadline_on)}, which it must feed."
             )
         )
@@ -301,9 +302,8 @@ def support_requests(requests: pd.DataFrame) -> None:
     for ask in requests.itertuples():
         with st.container(border=True):
             st.markdown(f"**{plain(ask.need)}**")
-            by = (
-                f" · needed by {when(ask.needed_by)}" if pd.notna(ask.needed_by) else ""
-            )
+            needed = when(ask.needed_by) if pd.notna(ask.needed_by) else None
+            by = f", needed by {needed}" if needed else ""
             st.caption(
                 plain(
                     f"Asked by {ask.requested_by} on {when(ask.requested_on)}"
@@ -375,20 +375,6 @@ def _comments(store: Store, user: User, plan: Plan, goal_id: int, can_add: bool)
             plan_forms.comment_form(store, user, plan.school_id, goal_id)
 
 
-_GOAL_FIELDS = [
-    "id",
-    "version",
-    "standard_id",
-    "statement",
-    "measure_id",
-    "baseline",
-    "target",
-    "target_date",
-    "is_focus",
-    "site_plan_ref",
-]
-
-
 def change_the_plan(store: Store, user: User, plan: Plan) -> None:
     """Add a goal, or pick one and change it, its milestones or its steps."""
     standards = store.standards()
@@ -404,7 +390,7 @@ def change_the_plan(store: Store, user: User, plan: Plan) -> None:
     goal_id = st.selectbox(
         "Change a goal", list(goals), format_func=goals.get, key="change:goal"
     )
-    goal = plan.goals[plan.goals["id"] == goal_id].iloc[0][_GOAL_FIELDS]
+    goal = plan.goals[plan.goals["id"] == goal_id].iloc[0][plan_forms.GOAL_FIELDS]
     edit, milestone, step = st.tabs(["Edit the goal", "Milestones", "Action steps"])
     with edit:
         plan_forms.goal_form(

@@ -85,7 +85,8 @@ def require_page(script: str) -> tuple[Store, User]:
         st.warning("Please sign in first: open the app's start page.")
         st.stop()
     if user.role not in page.roles:
-        st.error(f"The page “{page.title}” is not part of a {user.role.label}'s view.")
+        title, role = page.title, user.role.label
+        st.error(f"The page “{title}” is not part of a {role}'s view.")
         st.stop()
     return data, user
 
@@ -155,5 +156,6 @@ def _explain_configuration(data: Store) -> None:
     st.error(
         f"Sign-in is not configured, so no data from {data.path.name} is shown. "
         "Add an `[auth]` section for your district's OpenID Connect provider to "
-        "`.streamlit/secrets.toml` (see the README, “Sign-in”), then restart the app."
+        "`.streamlit/secrets.toml` (see the README, “Sign-in”), then restart "
+        "the app."
     )
