@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -106,6 +106,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class Change(Strict):
+    """A partial edit: fields left out stay as stored; ``KEEP`` lists the fields
+    that, when given, may not be emptied."""
+
+    KEEP: ClassVar[tuple[str, ...]] = ()
+
+    @field_validator("*")
+    @classmethod
+    def _not_emptied(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.KEEP:
+            raise ValueError("cannot be empty")
+        return value
+
+
 class User(BaseModel):
     """A signed-in person and the scope of their role."""
 
@@ -140,7 +154,9 @@ class GoalIn(Strict):
         return target
 
 
-class GoalChange(Strict):
+class GoalChange(Change):
+    KEEP = ("statement", "standard_id", "is_focus", "site_plan_ref")
+
     statement: ShortText | None = None
     standard_id: int | None = None
     measure_id: int | None = None
@@ -157,7 +173,9 @@ class MilestoneIn(Strict):
     due_on: date
 
 
-class MilestoneChange(Strict):
+class MilestoneChange(Change):
+    KEEP = ("description", "due_on")
+
     description: ShortText | None = None
     due_on: date | None = None
     met_on: date | None = None
@@ -180,7 +198,9 @@ class ActionStepIn(Strict):
         return due_on
 
 
-class ActionStepChange(Strict):
+class ActionStepChange(Change):
+    KEEP = ("description", "owner", "starts_on", "due_on", "status")
+
     description: ShortText | None = None
     owner: ShortText | None = None
     starts_on: date | None = None

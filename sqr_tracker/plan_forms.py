@@ -8,7 +8,6 @@ shown under the field they concern.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -225,14 +224,22 @@ def milestone_form(store: Store, user: User, goal_id: int) -> None:
         )
 
 
-def milestone_met_form(store: Store, user: User, milestone: pd.Series) -> None:
+def milestone_edit_form(store: Store, user: User, milestone: pd.Series) -> None:
+    """Change a milestone's wording or date, mark it met, or clear that to
+    reopen it."""
     form = f"milestone-{milestone['id']}"
+    fields = ["description", "due_on", "met_on", "version"]
+    if f"{form}:version" not in st.session_state:
+        _load(form, milestone[["description", "due_on", "met_on", "version"]])
     outcome_messages(form)
     with st.form(form):
-        st.session_state.setdefault(f"{form}:met_on", date.today())
-        st.date_input("Met on", key=f"{form}:met_on")
+        st.text_input("Milestone", key=f"{form}:description")
+        field_problem(form, "description")
+        left, right = st.columns(2)
+        left.date_input("Due", key=f"{form}:due_on")
+        right.date_input("Met on (empty: not met yet)", key=f"{form}:met_on")
         st.form_submit_button(
-            "Mark as met",
+            "Save milestone",
             on_click=_submit,
             args=(
                 form,
@@ -240,11 +247,11 @@ def milestone_met_form(store: Store, user: User, milestone: pd.Series) -> None:
                     store,
                     user,
                     int(milestone["id"]),
-                    {"met_on": _value(form, "met_on")},
-                    version=int(milestone["version"]),
+                    {field: _value(form, field) for field in fields[:3]},
+                    version=int(_value(form, "version")),
                 ),
-                ["met_on"],
-                "The milestone was marked as met.",
+                fields,
+                "The milestone was saved.",
             ),
         )
 
@@ -339,10 +346,15 @@ def _support(school_id: int, form: str) -> dict[str, Any]:
     return {**request, link: int(row_id)} if link else request
 
 
-def comment_form(store: Store, user: User, school_id: int, goal_id: int) -> None:
+def comment_form(
+    store: Store, user: User, school_id: int, goal_id: int, steps: dict[int, str]
+) -> None:
+    """Comment on a goal or on one of its action steps."""
     form = f"comment-{goal_id}"
     outcome_messages(form)
+    about = {0: "The goal", **{i: f"Action step: {d}" for i, d in steps.items()}}
     with st.form(form):
+        st.selectbox("About", list(about), format_func=about.get, key=f"{form}:about")
         st.text_area("Comment", key=f"{form}:body", max_chars=2000, height=80)
         field_problem(form, "body")
         st.form_submit_button(
@@ -351,15 +363,15 @@ def comment_form(store: Store, user: User, school_id: int, goal_id: int) -> None
             args=(
                 form,
                 lambda: actions.add_comment(
-                    store,
-                    user,
-                    {
-                        "school_id": school_id,
-                        "goal_id": goal_id,
-                        "body": _value(form, "body") or "",
-                    },
+                    store, user, _comment(school_id, goal_id, form)
                 ),
-                ["body"],
+                ["body", "about"],
                 "Your comment was added.",
             ),
         )
+
+
+def _comment(school_id: int, goal_id: int, form: str) -> dict[str, Any]:
+    step_id = _value(form, "about") or None
+    about = {"action_step_id": step_id} if step_id else {"goal_id": goal_id}
+    return {"school_id": school_id, "body": _value(form, "body") or "", **about}

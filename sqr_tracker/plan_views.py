@@ -364,15 +364,21 @@ def plan_by_standard(store: Store, user: User, plan: Plan, can_edit: bool) -> No
 
 
 def _comments(store: Store, user: User, plan: Plan, goal_id: int, can_add: bool):
-    comments = plan.comments[plan.comments["goal_id"] == goal_id]
+    """The comments on a goal and its action steps, where the team reads them."""
+    steps = plan.steps[plan.steps["goal_id"] == goal_id]
+    names = dict(zip(steps["id"], steps["description"], strict=True))
+    on_steps = plan.comments["action_step_id"].isin(list(names))
+    comments = plan.comments[(plan.comments["goal_id"] == goal_id) | on_steps]
     if comments.empty and not can_add:
         return
     with st.expander(f"Comments ({len(comments)})"):
         for comment in comments.itertuples():
-            st.caption(f"{plain(comment.author)} · {when(comment.written_on)}")
+            about = names.get(comment.action_step_id)
+            step = f" · on “{about}”" if about else ""
+            st.caption(plain(f"{comment.author} · {when(comment.written_on)}{step}"))
             st.text(comment.body)
         if can_add:
-            plan_forms.comment_form(store, user, plan.school_id, goal_id)
+            plan_forms.comment_form(store, user, plan.school_id, goal_id, names)
 
 
 def change_the_plan(store: Store, user: User, plan: Plan) -> None:
@@ -404,19 +410,17 @@ def change_the_plan(store: Store, user: User, plan: Plan) -> None:
 
 def _milestone_changes(store: Store, user: User, plan: Plan, goal_id: int) -> None:
     plan_forms.milestone_form(store, user, goal_id)
-    pending = plan.milestones[
-        (plan.milestones["goal_id"] == goal_id) & plan.milestones["met_on"].isna()
-    ]
-    if pending.empty:
+    marks = plan.milestones[plan.milestones["goal_id"] == goal_id]
+    if marks.empty:
         return
-    names = dict(zip(pending["id"], pending["description"], strict=True))
+    names = dict(zip(marks["id"], marks["description"], strict=True))
     chosen = st.selectbox(
-        "Mark a milestone as met",
+        "Change a milestone, or mark it met",
         list(names),
         format_func=names.get,
-        key=f"met:{goal_id}",
+        key=f"milestone:{goal_id}",
     )
-    plan_forms.milestone_met_form(store, user, pending[pending["id"] == chosen].iloc[0])
+    plan_forms.milestone_edit_form(store, user, marks[marks["id"] == chosen].iloc[0])
 
 
 def _step_changes(store: Store, user: User, plan: Plan, goal_id: int) -> None:

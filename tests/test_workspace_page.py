@@ -12,6 +12,7 @@ from sqr_tracker.demo import build_demo_file
 from sqr_tracker.plans import due_this_month
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
+from sqr_tracker.views import plain
 
 SITE_TEAM = "site.team@demo.sqr"
 
@@ -190,3 +191,51 @@ def test_the_team_asks_for_support_on_a_goal(demo):
     assert "Waiting for an answer from the central office." in [
         c.value for c in page.caption
     ]
+
+
+def test_a_milestone_is_marked_met_and_reopened_from_the_workspace(demo):
+    team = demo.user_by_email(SITE_TEAM)
+    goal_id, milestone_id = demo.rows(
+        "SELECT g.id, m.id FROM milestones m JOIN goals g ON g.id = m.goal_id "
+        "WHERE g.school_id = ? AND g.status = 'open' AND m.met_on IS NULL "
+        "ORDER BY m.id LIMIT 1",
+        [team.school_id],
+    )[0]
+    page = workspace(demo)
+    page.selectbox(key="change:goal").set_value(goal_id).run()
+    page.selectbox(key=f"milestone:{goal_id}").set_value(milestone_id).run()
+    form = f"milestone-{milestone_id}"
+    page.date_input(key=f"{form}:met_on").set_value(date(2026, 11, 2))
+    [save] = [b for b in page.button if b.form_id.endswith(form)]
+    save.click().run()
+    assert not page.exception
+    assert demo.rows(
+        "SELECT met_on, status FROM milestones WHERE id = ?", [milestone_id]
+    ) == [(date(2026, 11, 2), "met")]
+    page.date_input(key=f"{form}:met_on").set_value(None)
+    [save] = [b for b in page.button if b.form_id.endswith(form)]
+    save.click().run()
+    assert demo.rows(
+        "SELECT met_on, status FROM milestones WHERE id = ?", [milestone_id]
+    ) == [(None, "open")]
+
+
+def test_a_comment_on_an_action_step_shows_under_its_goal(demo):
+    team = demo.user_by_email(SITE_TEAM)
+    goal_id, step_id, step = demo.rows(
+        "SELECT g.id, a.id, a.description FROM action_steps a "
+        "JOIN goals g ON g.id = a.goal_id WHERE g.school_id = ? AND g.status = 'open' "
+        "ORDER BY a.id LIMIT 1",
+        [team.school_id],
+    )[0]
+    page = workspace(demo, "network.lead@demo.sqr")
+    page.selectbox(key="school").set_value(team.school_id).run()
+    page.selectbox(key=f"comment-{goal_id}:about").set_value(step_id)
+    page.text_area(key=f"comment-{goal_id}:body").input("Nice start")
+    [add] = [b for b in page.button if b.form_id.endswith(f"comment-{goal_id}")]
+    add.click().run()
+    assert demo.rows(
+        "SELECT goal_id, action_step_id, body FROM comments ORDER BY id DESC LIMIT 1"
+    ) == [(None, step_id, "Nice start")]
+    seen = workspace(demo)
+    assert any(c.value.endswith(plain(f"on “{step}”")) for c in seen.caption)
