@@ -29,18 +29,14 @@ tabs = [
 ]
 check_in, goals, calendar, review, support, history = st.tabs(tabs)
 with check_in:
-    due = plans.due_this_month(store, user, school_id, today)
-    plan_views.check_in_editor(store, user, school_id, due, can_edit)
+    plan_views.check_in_editor(store, user, school_id, plan.due(today), can_edit)
 with goals:
     plan_views.plan_by_standard(store, user, plan, can_edit)
     if can_edit:
         st.divider()
         plan_views.change_the_plan(store, user, plan)
 with calendar:
-    plan_views.planning_calendar(
-        plans.calendar(store, user, school_id, today),
-        plans.late_for_deadlines(store, user, school_id, today),
-    )
+    plan_views.planning_calendar(plan.calendar(today), plan.late_steps())
 with review:
     views.review_glance(home.school_glance(store, user, school_id, today))
 with support:

@@ -103,6 +103,7 @@ class Plan:
     unplanned_growth: pd.DataFrame
     comments: pd.DataFrame
     support: pd.DataFrame
+    deadlines: pd.DataFrame
     focus_count: int
     focus_limit: int
     rules: list[str]
@@ -110,6 +111,18 @@ class Plan:
     @property
     def too_many_focus_goals(self) -> bool:
         return self.focus_count > self.focus_limit
+
+    def due(self, today: date) -> pd.DataFrame:
+        """This month's check-in items (as ``due_this_month``)."""
+        return due_items(self.goals, self.steps, today)
+
+    def calendar(self, today: date) -> pd.DataFrame:
+        return calendar_items(
+            self.goals, self.milestones, self.steps, self.deadlines, today
+        )
+
+    def late_steps(self) -> pd.DataFrame:
+        return late_steps(self.goals, self.steps, self.deadlines)
 
     def open_goals(self) -> pd.DataFrame:
         return self.goals[self.goals["status"] == "open"]
@@ -159,6 +172,7 @@ def school_plan(store: Store, user: User | None, school_id: int, today: date) ->
         unplanned_growth=growth,
         comments=store.comments_of(school_id),
         support=store.support_requests_of(school_id),
+        deadlines=store.planning_deadlines(),
         focus_count=open_focus,
         focus_limit=int(limits["recommended_focus_goals"]),
         rules=health_rules(limits),
@@ -188,8 +202,12 @@ def due_this_month(
     month; ``done`` marks the ones already updated this month."""
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
     goals = store.plan_goals(school_id, today)
+    return due_items(goals, store.plan_steps(school_id), today)
+
+
+def due_items(goals: pd.DataFrame, steps: pd.DataFrame, today: date) -> pd.DataFrame:
+    """This month's items from a school's goals and action steps (see above)."""
     open_goals = goals[goals["status"] == "open"]
-    steps = store.plan_steps(school_id)
     steps = steps[steps["goal_id"].isin(open_goals["id"]) & (steps["status"] != "done")]
     statements = open_goals.set_index("id")["statement"]
     step_rows = pd.DataFrame(
@@ -323,13 +341,26 @@ def calendar(
     """The district's planning deadlines beside the open plan's milestones and
     action step due dates, from today on, in date order."""
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
-    goals = store.plan_goals(school_id, today)
+    return calendar_items(
+        store.plan_goals(school_id, today),
+        store.plan_milestones(school_id),
+        store.plan_steps(school_id),
+        store.planning_deadlines(),
+        today,
+    )
+
+
+def calendar_items(
+    goals: pd.DataFrame,
+    marks: pd.DataFrame,
+    steps: pd.DataFrame,
+    deadlines: pd.DataFrame,
+    today: date,
+) -> pd.DataFrame:
+    """The calendar from a school's plan and the district's deadlines."""
     open_ids = goals.loc[goals["status"] == "open", "id"]
-    marks = store.plan_milestones(school_id)
     marks = marks[marks["goal_id"].isin(open_ids) & marks["met_on"].isna()]
-    steps = store.plan_steps(school_id)
     steps = steps[steps["goal_id"].isin(open_ids) & (steps["status"] != "done")]
-    deadlines = store.planning_deadlines()
     statements = goals.set_index("id")["statement"]
     parts = [
         (deadlines["due_on"], "planning deadline", deadlines["name"], ""),
@@ -364,11 +395,19 @@ def late_for_deadlines(
     """Open action steps of goals in the site plan that are due after the first
     planning deadline following their start: the deadline they must feed."""
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
-    goals = store.plan_goals(school_id, today)
+    return late_steps(
+        store.plan_goals(school_id, today),
+        store.plan_steps(school_id),
+        store.planning_deadlines(),
+    )
+
+
+def late_steps(
+    goals: pd.DataFrame, steps: pd.DataFrame, deadlines: pd.DataFrame
+) -> pd.DataFrame:
+    """Site-plan steps due after the deadline they feed (see above)."""
     in_plan = goals[(goals["status"] == "open") & (goals["site_plan_ref"] != "")]
-    steps = store.plan_steps(school_id)
     steps = steps[steps["goal_id"].isin(in_plan["id"]) & (steps["status"] != "done")]
-    deadlines = store.planning_deadlines()
     if steps.empty or deadlines.empty:
         return pd.DataFrame(columns=["step", "due_on", "deadline", "deadline_on"])
     due = pd.to_datetime(deadlines["due_on"]).sort_values()
