@@ -19,22 +19,18 @@ school = store.schools([school_id]).iloc[0].to_dict()
 st.caption(views.plain(f"{school['name']} · {home.school_line(school)}"))
 plan_views.plan_summary(plan)
 
-tabs = [
-    "This month's check-in",
-    "Goals",
-    "Calendar",
-    "Latest review",
-    "Support",
-    "History",
-]
-check_in, goals, calendar, review, support, history = st.tabs(tabs)
+names = ["This month's check-in", "Goals", "Change the plan", "Calendar",
+         "Latest review", "Support", "History"]  # fmt: skip
+check_in, goals, change, calendar, review, support, history = st.tabs(names)
 with check_in:
     plan_views.check_in_editor(store, user, school_id, plan.due(today), can_edit)
 with goals:
     plan_views.plan_by_standard(store, user, plan, can_edit)
+with change:
     if can_edit:
-        st.divider()
         plan_views.change_the_plan(store, user, plan)
+    else:
+        st.info("Only the school's site team and principal change its plan.")
 with calendar:
     plan_views.planning_calendar(plan.calendar(today), plan.late_steps())
 with review:
@@ -46,6 +42,8 @@ with support:
         plan_forms.support_form(store, user, school_id, plan.support_subjects())
 with history:
     if not plan.goals.empty:
-        names = dict(zip(plan.goals["id"], plan.goals["statement"], strict=True))
-        chosen = st.selectbox("Goal", list(names), format_func=names.get, key="history")
+        goal_names = dict(zip(plan.goals["id"], plan.goals["statement"], strict=True))
+        chosen = st.selectbox(
+            "Goal", list(goal_names), format_func=goal_names.get, key="history"
+        )
         plan_views.timeline(plans.goal_timeline(store, user, school_id, chosen))
