@@ -143,6 +143,16 @@ def _update(
     return store.write(work)
 
 
+def _as_changed(
+    store: Store, table: str, row_id: int, model: type[BaseModel], change, what: str
+) -> None:
+    """Check the row as it will be after the change by the rules of creation
+    (a step due before it starts, a measure without a target)."""
+    stored = store.row(table, row_id)
+    merged = {name: stored[name] for name in model.model_fields if name in stored}
+    validate(model, {**merged, **change.model_dump(exclude_unset=True)}, what)
+
+
 def _changes(change: BaseModel) -> dict[str, Any]:
     """The fields a Change model actually sets."""
     return change.model_dump(exclude_unset=True)
@@ -181,9 +191,10 @@ def update_goal(
 ) -> int:
     change = validate(GoalChange, data, "The goal")
     user, school_id = _editor(store, user, Action.EDIT_PLAN, "goals", goal_id)
+    _as_changed(store, "goals", goal_id, GoalIn, change, "The goal")
     if change.standard_id is not None:
         _require_standard(store, change.standard_id)
-    _require_goal_links(store, school_id, None, change.measure_id)
+    _require_goal_links(store, school_id, change.review_id, change.measure_id)
     return _update(
         store,
         user,
@@ -285,6 +296,7 @@ def update_action_step(
 ) -> int:
     change = validate(ActionStepChange, data, "The action step")
     user, school_id = _editor(store, user, Action.EDIT_PLAN, "action_steps", step_id)
+    _as_changed(store, "action_steps", step_id, ActionStepIn, change, "The action step")
     values = change.model_dump(mode="json", exclude_unset=True)
     return _update(
         store,

@@ -30,14 +30,21 @@ class InvalidInput(SqrError):
 class StaleEdit(SqrError):
     """A save based on an older version of a row than the one stored."""
 
-    def __init__(self, entity: str, changed_by: str, changed_on: datetime | None):
+    def __init__(
+        self,
+        entity: str,
+        changed_by: str,
+        changed_on: datetime | None,
+        current_version: int | None = None,
+    ):
         self.entity = entity
         self.changed_by = changed_by
         self.changed_on = changed_on
+        self.current_version = current_version
         when = f" on {changed_on:%d %b %Y at %H:%M}" if changed_on else ""
         super().__init__(
             f"This {entity} was changed by {changed_by}{when} after you opened it. "
-            "Your text has been kept: reload to see their change, then save again."
+            "Your text has been kept."
         )
 
 

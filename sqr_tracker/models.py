@@ -157,6 +157,7 @@ class GoalIn(Strict):
 class GoalChange(Change):
     KEEP = ("statement", "standard_id", "is_focus", "site_plan_ref")
 
+    review_id: int | None = None
     statement: ShortText | None = None
     standard_id: int | None = None
     measure_id: int | None = None

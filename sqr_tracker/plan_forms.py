@@ -14,13 +14,15 @@ import pandas as pd
 import streamlit as st
 
 from sqr_tracker import actions
-from sqr_tracker.errors import InvalidInput, SqrError
+from sqr_tracker.errors import InvalidInput, SqrError, StaleEdit
 from sqr_tracker.models import StepStatus, User
 from sqr_tracker.store import Store
 
 NO_MEASURE = 0
-GOAL_FIELDS = ["id", "version", "standard_id", "statement", "measure_id", "baseline",
-               "target", "target_date", "is_focus", "site_plan_ref"]  # fmt: skip
+GOAL_FIELDS = [
+    "id", "version", "standard_id", "statement", "measure_id", "baseline", "target",
+    "target_date", "is_focus", "site_plan_ref", "review_id",
+]  # fmt: skip
 
 
 def _state(form: str) -> dict[str, Any]:
@@ -41,6 +43,14 @@ def _submit(form: str, save: Callable[[], Any], fields: list[str], done: str) ->
     except InvalidInput as bad:
         outcome["error"] = f"{bad.what} was not saved: see the fields marked below."
         outcome["problems"] = bad.problems
+        return
+    except StaleEdit as stale:
+        outcome["error"] = (
+            f"{stale} Save again to replace their change with yours, or pick "
+            "another item and come back to see theirs."
+        )
+        if f"{form}:version" in st.session_state:
+            st.session_state[f"{form}:version"] = stale.current_version
         return
     except SqrError as refused:
         outcome["error"] = str(refused)
@@ -81,14 +91,17 @@ def goal_form(
     school_id: int,
     standards: dict[int, str],
     measures: dict[int, str],
+    review_id: int | None,
     goal: pd.Series | None = None,
 ) -> None:
     """Add a goal, or (with ``goal``) change one, keeping its version from when
-    the form was first shown."""
+    the form was first shown. ``review_id`` is the latest published review, to
+    which a goal may be tied."""
     form = f"goal-{goal['id']}" if goal is not None else "goal-new"
-    fields = GOAL_FIELDS[1:]
-    if goal is not None and f"{form}:version" not in st.session_state:
-        _load(form, goal)
+    fields = [*GOAL_FIELDS[1:], "tied"]
+    if goal is not None:
+        tied = review_id is not None and goal["review_id"] == review_id
+        _load_if_new(form, pd.concat([goal, pd.Series({"tied": tied})]), "statement")
     outcome_messages(form)
     with st.form(form):
         st.selectbox(
@@ -119,28 +132,44 @@ def goal_form(
         right.date_input(
             "Target date", key=f"{form}:target_date", **_empty(form, "target_date")
         )
-        field_problem(form, "target")
+        for field in ("baseline", "target", "target_date"):
+            field_problem(form, field)
         st.text_input(
             "Site plan reference",
             key=f"{form}:site_plan_ref",
             placeholder="e.g. SPSA 2026 Goal 2",
         )
+        field_problem(form, "site_plan_ref")
         st.checkbox("A focus goal", key=f"{form}:is_focus")
+        if review_id is not None:
+            st.session_state.setdefault(f"{form}:tied", goal is None)
+            st.checkbox(
+                "Tied to an area for growth of the latest review", key=f"{form}:tied"
+            )
+        field_problem(form, "review_id")
         st.form_submit_button(
             "Save goal" if goal is not None else "Add goal",
             type="primary",
             on_click=_submit,
             args=(
                 form,
-                lambda: _save_goal(store, user, school_id, form),
+                lambda: _save_goal(store, user, school_id, form, review_id),
                 fields,
                 "The goal was saved.",
             ),
         )
 
 
+def _load_if_new(form: str, row: pd.Series, probe: str) -> None:
+    """Fill a form from its row unless its widgets still hold what was typed
+    (Streamlit drops a widget's state once it is not drawn, so picking another
+    item and coming back shows the stored row again)."""
+    if f"{form}:{probe}" not in st.session_state:
+        _load(form, row)
+
+
 def _load(form: str, row: pd.Series) -> None:
-    """Fill a form's widgets from a row, once."""
+    """Fill a form's widgets from a row."""
     for field, value in row.items():
         if field == "measure_id":
             value = int(value) if pd.notna(value) else NO_MEASURE
@@ -151,8 +180,12 @@ def _load(form: str, row: pd.Series) -> None:
         st.session_state[f"{form}:{field}"] = value
 
 
-def _save_goal(store: Store, user: User, school_id: int, form: str) -> None:
+def _save_goal(
+    store: Store, user: User, school_id: int, form: str, review_id: int | None
+) -> None:
+    tied = review_id is not None and bool(_value(form, "tied"))
     data = {
+        "review_id": review_id if tied else None,
         "standard_id": _value(form, "standard_id"),
         "statement": _value(form, "statement") or "",
         "measure_id": _value(form, "measure_id") or None,
@@ -229,8 +262,9 @@ def milestone_edit_form(store: Store, user: User, milestone: pd.Series) -> None:
     reopen it."""
     form = f"milestone-{milestone['id']}"
     fields = ["description", "due_on", "met_on", "version"]
-    if f"{form}:version" not in st.session_state:
-        _load(form, milestone[["description", "due_on", "met_on", "version"]])
+    _load_if_new(
+        form, milestone[["description", "due_on", "met_on", "version"]], "description"
+    )
     outcome_messages(form)
     with st.form(form):
         st.text_input("Milestone", key=f"{form}:description")
@@ -238,6 +272,7 @@ def milestone_edit_form(store: Store, user: User, milestone: pd.Series) -> None:
         left, right = st.columns(2)
         left.date_input("Due", key=f"{form}:due_on")
         right.date_input("Met on (empty: not met yet)", key=f"{form}:met_on")
+        field_problem(form, "due_on")
         st.form_submit_button(
             "Save milestone",
             on_click=_submit,
@@ -262,8 +297,8 @@ def step_form(
     """Add an action step to a goal, or (with ``step``) change one."""
     form = f"step-{step['id']}" if step is not None else f"step-new-{goal_id}"
     fields = ["description", "owner", "starts_on", "due_on", "status", "version"]
-    if step is not None and f"{form}:version" not in st.session_state:
-        _load(form, step)
+    if step is not None:
+        _load_if_new(form, step, "description")
     outcome_messages(form)
     with st.form(form):
         st.text_input(

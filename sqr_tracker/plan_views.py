@@ -8,7 +8,7 @@ import streamlit as st
 
 from sqr_tracker import actions, plan_forms
 from sqr_tracker.auth import Action, allowed, visible_school_ids
-from sqr_tracker.errors import InvalidInput, SqrError
+from sqr_tracker.errors import InvalidInput, SqrError, StaleEdit
 from sqr_tracker.models import SCHOOL_ROLES, StepStatus, User
 from sqr_tracker.plans import AT_RISK, OFF_TRACK, ON_TRACK, Plan
 from sqr_tracker.store import Store
@@ -222,15 +222,27 @@ def _check_in_row(row: pd.Series) -> None:
 
 def _save_check_in(store: Store, user: User, school_id: int, waiting: pd.DataFrame):
     """Form callback: every item the team touched, saved together."""
-    updates = [u for _, row in waiting.iterrows() if (u := _update(row)) is not None]
+    touched = [(row, u) for _, row in waiting.iterrows() if (u := _update(row))]
+    updates = [update for _, update in touched]
+    items = [str(row["item"]) for row, _ in touched]
     if not updates:
         st.session_state["check-in:outcome"] = ("info", "Nothing was changed yet.")
         return
     try:
         saved = actions.record_check_ins(store, user, school_id, updates)
     except InvalidInput as bad:
-        listed = "; ".join(f"{k}: {v}" for k, v in bad.problems.items())
+        listed = "; ".join(f"{_named(k, items)}: {v}" for k, v in bad.problems.items())
         st.session_state["check-in:outcome"] = ("error", f"Nothing saved. {listed}")
+        return
+    except StaleEdit as stale:
+        # Statuses shown were read before the other change: show the stored
+        # ones again, keep the notes and values typed.
+        for _, row in waiting.iterrows():
+            st.session_state.pop(_key(row, "status"), None)
+        st.session_state["check-in:outcome"] = (
+            "error",
+            f"Nothing saved. {stale} Check the statuses shown now, then save again.",
+        )
         return
     except SqrError as refused:
         st.session_state["check-in:outcome"] = ("error", str(refused))
@@ -239,6 +251,15 @@ def _save_check_in(store: Store, user: User, school_id: int, waiting: pd.DataFra
         for field in ("status", "note", "value"):
             st.session_state.pop(_key(row, field), None)
     st.session_state["check-in:outcome"] = ("success", f"Saved {saved} check-ins.")
+
+
+def _named(problem: str, items: list[str]) -> str:
+    """'row 2, status' as the item the team sees: '“Call every family”, status'."""
+    row, _, field = problem.partition(", ")
+    number = row.removeprefix("row ")
+    if not number.isdigit() or not 0 < int(number) <= len(items):
+        return problem
+    return f"“{items[int(number) - 1]}”" + (f", {field}" if field else "")
 
 
 def _update(row: pd.Series) -> dict | None:
@@ -388,8 +409,11 @@ def change_the_plan(store: Store, user: User, plan: Plan) -> None:
     standard_names = dict(zip(top["id"], top["code"] + " " + top["name"], strict=True))
     measures = store.measures()
     measure_names = dict(zip(measures["id"], measures["name"], strict=True))
+    review_id = plan.review_id
     with st.expander("Add a goal"):
-        plan_forms.goal_form(store, user, plan.school_id, standard_names, measure_names)
+        plan_forms.goal_form(
+            store, user, plan.school_id, standard_names, measure_names, review_id
+        )
     if plan.goals.empty:
         return
     goals = dict(zip(plan.goals["id"], plan.goals["statement"], strict=True))
@@ -400,7 +424,13 @@ def change_the_plan(store: Store, user: User, plan: Plan) -> None:
     edit, milestone, step = st.tabs(["Edit the goal", "Milestones", "Action steps"])
     with edit:
         plan_forms.goal_form(
-            store, user, plan.school_id, standard_names, measure_names, goal
+            store,
+            user,
+            plan.school_id,
+            standard_names,
+            measure_names,
+            review_id,
+            goal,
         )
     with milestone:
         _milestone_changes(store, user, plan, goal_id)

@@ -30,11 +30,12 @@ def health_rules(limits: dict[str, float]) -> list[str]:
         f"Off track: a milestone's date has passed without it being met, or "
         f"{overdue} or more action steps are overdue.",
         f"At risk: an action step is overdue, there has been no check-in for more "
-        f"than {stale} days, or the measure's latest value moved away from the "
-        "target.",
+        f"than {stale} days (counted from the goal's creation until the first "
+        "one), or the measure's latest value moved away from the target.",
         "On track: none of the above, or the target is reached.",
         "The school's plan is off track when a focus goal is, or half or more of "
-        "its open goals are; at risk when any open goal is at risk or off track.",
+        "its open goals are; at risk when any open goal is at risk or off track, "
+        "or when it has no open goal at all.",
     ]
 
 
@@ -52,9 +53,13 @@ def goal_health(goal: pd.Series, today: date, limits: dict[str, float]):
     elif overdue:
         risk.append(f"{overdue} action step{'s' if overdue > 1 else ''} overdue")
     last = goal["last_check_in"]
-    if pd.isna(last):
+    since = last if pd.notna(last) else goal.get("created_on")
+    stale = pd.isna(since) or (
+        (today - pd.Timestamp(since).date()).days > limits["plan_stale_days"]
+    )
+    if stale and pd.isna(last):
         risk.append("no check-in yet")
-    elif (today - pd.Timestamp(last).date()).days > limits["plan_stale_days"]:
+    elif stale:
         risk.append(f"no check-in since {pd.Timestamp(last):%-d %b %Y}")
     if _moving_away(goal):
         risk.append("the measure moved away from the target")
@@ -104,6 +109,7 @@ class Plan:
     comments: pd.DataFrame
     support: pd.DataFrame
     deadlines: pd.DataFrame
+    review_id: int | None
     focus_count: int
     focus_limit: int
     rules: list[str]
@@ -173,6 +179,7 @@ def school_plan(store: Store, user: User | None, school_id: int, today: date) ->
         comments=store.comments_of(school_id),
         support=store.support_requests_of(school_id),
         deadlines=store.planning_deadlines(),
+        review_id=int(review["id"]) if review else None,
         focus_count=open_focus,
         focus_limit=int(limits["recommended_focus_goals"]),
         rules=health_rules(limits),
@@ -208,7 +215,11 @@ def due_this_month(
 def due_items(goals: pd.DataFrame, steps: pd.DataFrame, today: date) -> pd.DataFrame:
     """This month's items from a school's goals and action steps (see above)."""
     open_goals = goals[goals["status"] == "open"]
-    steps = steps[steps["goal_id"].isin(open_goals["id"]) & (steps["status"] != "done")]
+    this_month = pd.to_datetime(steps["last_check_in"]) >= pd.Timestamp(
+        month_start(today)
+    )
+    current = (steps["status"] != "done") | this_month
+    steps = steps[steps["goal_id"].isin(open_goals["id"]) & current]
     statements = open_goals.set_index("id")["statement"]
     step_rows = pd.DataFrame(
         {
@@ -238,7 +249,7 @@ def due_items(goals: pd.DataFrame, steps: pd.DataFrame, today: date) -> pd.DataF
             "status": "in progress",
             "measure": measured["measure"],
             "latest_value": measured["latest_value"],
-            "last_check_in": measured["measured_on"],
+            "last_check_in": measured["goal_checked_on"],
         }
     )
     rows = pd.concat([step_rows, goal_rows], ignore_index=True)
@@ -338,8 +349,9 @@ def changed_fields(before: str | None, after: str | None) -> str:
 def calendar(
     store: Store, user: User | None, school_id: int, today: date
 ) -> pd.DataFrame:
-    """The district's planning deadlines beside the open plan's milestones and
-    action step due dates, from today on, in date order."""
+    """The district's planning deadlines from today on, beside the open plan's
+    milestones not yet met and action steps not yet done (those already past
+    their date marked missed or overdue), in date order."""
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
     return calendar_items(
         store.plan_goals(school_id, today),
@@ -385,8 +397,11 @@ def calendar_items(
         ignore_index=True,
     )
     rows["on"] = pd.to_datetime(rows["on"])
-    upcoming = rows[rows["on"] >= pd.Timestamp(today)]
-    return upcoming.sort_values(["on", "what"]).reset_index(drop=True)
+    past = rows["on"] < pd.Timestamp(today)
+    late = {"milestone": "milestone missed", "action step due": "action step overdue"}
+    rows.loc[past, "what"] = rows.loc[past, "what"].map(late)
+    shown = rows[~past | rows["what"].notna()]
+    return shown.sort_values(["on", "what"]).reset_index(drop=True)
 
 
 def late_for_deadlines(
@@ -410,18 +425,18 @@ def late_steps(
     steps = steps[steps["goal_id"].isin(in_plan["id"]) & (steps["status"] != "done")]
     if steps.empty or deadlines.empty:
         return pd.DataFrame(columns=["step", "due_on", "deadline", "deadline_on"])
-    due = pd.to_datetime(deadlines["due_on"]).sort_values()
-    feeds = due.searchsorted(pd.to_datetime(steps["starts_on"]))
-    known = feeds < len(due)
-    steps, feeds = steps[known], feeds[known]
-    deadline_on = due.iloc[feeds].to_numpy()
-    names = deadlines.set_index(pd.to_datetime(deadlines["due_on"]))["name"]
-    late = pd.to_datetime(steps["due_on"]).to_numpy() > deadline_on
+    ordered = deadlines.assign(on=pd.to_datetime(deadlines["due_on"])).sort_values(
+        ["on", "id"]
+    )
+    feeds = ordered["on"].searchsorted(pd.to_datetime(steps["starts_on"]))
+    known = feeds < len(ordered)
+    steps, fed = steps[known], ordered.iloc[feeds[known]]
+    late = pd.to_datetime(steps["due_on"]).to_numpy() > fed["on"].to_numpy()
     return pd.DataFrame(
         {
             "step": steps["description"].to_numpy()[late],
             "due_on": steps["due_on"].to_numpy()[late],
-            "deadline": names.loc[deadline_on[late]].to_numpy(),
-            "deadline_on": deadline_on[late],
+            "deadline": fed["name"].to_numpy()[late],
+            "deadline_on": fed["on"].to_numpy()[late],
         }
     )

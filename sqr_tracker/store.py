@@ -164,7 +164,9 @@ class Tx:
             and (found[1] if found else 0) != expected_version
         ):
             who, when = (found[2], found[3]) if found else (None, None)
-            raise StaleEdit("setting", self._user_name(who), when)
+            raise StaleEdit(
+                "setting", self._user_name(who), when, found[1] if found else 0
+            )
         self.rows(
             "INSERT OR REPLACE INTO settings VALUES (?, ?, ?, ?, ?)",
             [key, value, found[1] + 1 if found else 1, user_id, now],
@@ -192,6 +194,7 @@ class Tx:
                 _singular(table),
                 self._user_name(before["updated_by"]),
                 before["updated_on"],
+                before["version"],
             )
         values = {
             **changes,
@@ -393,6 +396,11 @@ class Store:
             cursor.commit()
         finally:
             cursor.close()
+
+    def row(self, table: str, row_id: int) -> dict[str, Any]:
+        """One row of an entity table as a dict; NotFound if there is none."""
+        with self.transaction() as tx:
+            return tx.get(table, row_id)
 
     def write(self, work: Callable[[Tx], T], *, attempts: int = 5) -> T:
         """Run ``work`` in a transaction, retrying when another session's commit
@@ -790,6 +798,9 @@ class Store:
                 FROM check_ins
                 WHERE school_id = $school AND goal_id IS NOT NULL
                   AND measure_value IS NOT NULL
+            ), goal_updates AS (
+                SELECT goal_id, max(written_on) AS checked_on FROM check_ins
+                WHERE school_id = $school AND goal_id IS NOT NULL GROUP BY goal_id
             ), touched AS (
                 SELECT coalesce(c.goal_id, a.goal_id) AS goal_id,
                        max(c.written_on) AS last_check_in
@@ -799,14 +810,18 @@ class Store:
                 SELECT goal_id, count(*) FILTER (status <> 'done') AS open_steps,
                        count(*) FILTER (status <> 'done' AND due_on < $today)
                            AS overdue_steps
-                FROM action_steps GROUP BY goal_id
+                FROM action_steps
+                WHERE goal_id IN (SELECT id FROM goals WHERE school_id = $school)
+                GROUP BY goal_id
             ), marks AS (
                 SELECT goal_id,
                        count(*) FILTER (met_on IS NULL AND due_on < $today)
                            AS missed_milestones,
                        min(due_on) FILTER (met_on IS NULL AND due_on >= $today)
                            AS next_milestone_on
-                FROM milestones GROUP BY goal_id
+                FROM milestones
+                WHERE goal_id IN (SELECT id FROM goals WHERE school_id = $school)
+                GROUP BY goal_id
             )
             SELECT g.id, g.version, g.standard_id, s.code, s.name AS standard,
                    s.sort_order, g.review_id, g.statement, g.measure_id,
@@ -814,7 +829,7 @@ class Store:
                    g.target, g.target_date, g.is_focus, g.site_plan_ref, g.status,
                    latest.measure_value AS latest_value,
                    previous.measure_value AS previous_value,
-                   latest.written_on AS measured_on, t.last_check_in,
+                   gu.checked_on AS goal_checked_on, t.last_check_in, g.created_on,
                    coalesce(st.open_steps, 0) AS open_steps,
                    coalesce(st.overdue_steps, 0) AS overdue_steps,
                    coalesce(mk.missed_milestones, 0) AS missed_milestones,
@@ -824,6 +839,7 @@ class Store:
             LEFT JOIN measures m ON m.id = g.measure_id
             LEFT JOIN values latest ON latest.goal_id = g.id AND latest.back = 1
             LEFT JOIN values previous ON previous.goal_id = g.id AND previous.back = 2
+            LEFT JOIN goal_updates gu ON gu.goal_id = g.id
             LEFT JOIN touched t ON t.goal_id = g.id
             LEFT JOIN steps st ON st.goal_id = g.id
             LEFT JOIN marks mk ON mk.goal_id = g.id

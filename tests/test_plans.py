@@ -431,12 +431,13 @@ def test_focus_goals_are_counted_against_the_district_limit(store, people):
     plan = plans.school_plan(store, team, 1, TODAY)
     assert (plan.focus_count, plan.focus_limit) == (3, 2)
     assert plan.too_many_focus_goals is True
-    # a focus goal off track puts the plan off track though most goals are fine
+    # a focus goal off track puts the plan off track though the others are fine
+    # (goals created today are not yet late for their first check-in)
     health = plan.goals.set_index("id")["health"].to_dict()
     assert health == {
         1: plans.OFF_TRACK,
-        2: plans.AT_RISK,
-        3: plans.AT_RISK,
+        2: plans.ON_TRACK,
+        3: plans.ON_TRACK,
         closed: "closed",
     }
     assert plan.health == plans.OFF_TRACK
@@ -487,9 +488,9 @@ def test_a_school_without_a_published_review_has_nothing_tied_or_unplanned(
     assert plan.goals["id"].tolist() == [made]
     assert list(tied_flags(plan).values()) == ["False"]
     assert plan.unplanned_growth.empty
-    # its only goal has no check-in yet
-    assert plan.goals["reasons"].tolist() == ["no check-in yet"]
-    assert plan.health == plans.AT_RISK
+    # its only goal, made today, is not yet late for its first check-in
+    assert plan.goals["reasons"].tolist() == [""]
+    assert plan.health == plans.ON_TRACK
 
 
 def growth_rows(plan) -> list[tuple]:
@@ -784,13 +785,18 @@ def test_a_check_in_last_month_does_not_count_as_done(store, people, monkeypatch
     ]
 
 
-def test_a_step_marked_done_leaves_the_due_items(store, people, monkeypatch):
+def test_a_step_marked_done_this_month_stays_listed_as_done(store, people, monkeypatch):
     team = people["team.a"]
     monkeypatch.setattr(actions, "now", lambda: DECEMBER)
     actions.record_check_ins(
         store, team, 1, [{"action_step_id": 1, "status": "done", "version": 1}]
     )
-    assert plans.due_this_month(store, team, 1, TODAY).empty
+    due = plans.due_this_month(store, team, 1, TODAY)
+    assert due[["kind", "id", "status", "done"]].values.tolist() == [
+        ["action step", 1, "done", True]
+    ]
+    monkeypatch.setattr(actions, "now", lambda: DECEMBER)
+    assert plans.due_this_month(store, team, 1, date(2027, 1, 5)).empty
 
 
 # -- record_check_ins --------------------------------------------------------------
