@@ -250,6 +250,8 @@ def _check_ins(args: argparse.Namespace, path: Path) -> str:
         _school_name(store, args.school)
         due = plans.due_this_month(store, user, args.school, today)
     due = _days(due, ["due_on", "last_check_in"])
+    if args.format == "csv":  # a sheet to fill in and send back with `checkins add`
+        due = due.assign(note="", measure_value="")
     return output.render(_blanks(due) if args.format == "table" else due, args.format)
 
 

@@ -22,7 +22,11 @@ from sqr_tracker.errors import InvalidInput
 from sqr_tracker.models import CheckInIn, StepStatus
 
 COLUMNS = ("kind", "id", "status", "note", "measure_value", "version")
-REQUIRED = ("kind", "id", "status", "note", "measure_value")
+REQUIRED = ("kind", "id", "status")
+# What `sqr-tracker checkins due` prints besides: read past, so that its CSV can
+# be filled in and sent back as it is.
+SHOWN_ONLY = ("goal", "item", "owner", "due_on", "measure", "latest_value",
+              "last_check_in", "done", "overdue")  # fmt: skip
 KINDS = {"action step": "action_step_id", "goal": "goal_id"}
 STATUSES = ", ".join(status.value for status in StepStatus)
 
@@ -120,7 +124,9 @@ def _header(cells: list[str], where: str) -> tuple[dict[int, str], dict[str, str
         name = " ".join(cell.split()).lower()
         if not name:
             continue
-        if name not in COLUMNS:
+        if name in SHOWN_ONLY:
+            columns[position] = f"_{name}"  # read past
+        elif name not in COLUMNS:
             problems[f"{where}, column {cell.strip()!r}"] = (
                 "is not a check-in column (the columns are: " + ", ".join(COLUMNS) + ")"
             )
@@ -143,7 +149,8 @@ def _row(
     problems = {}
     for position, value in enumerate(cells):
         if position in columns:
-            cell[columns[position]] = value
+            if not columns[position].startswith("_"):
+                cell[columns[position]] = value
         elif value.strip():
             problems[f"{label}, column {position + 1}"] = (
                 f"{value.strip()!r} is under no named column"

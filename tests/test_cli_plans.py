@@ -74,9 +74,17 @@ def write_csv(tmp_path, text: str, name: str = "updates.csv") -> str:
 
 def test_plan_as_json_gives_each_goal_and_the_schools_health(db, capsys):
     code, out, _ = run(
-        capsys, "plan", "--db", db, "--school", "1", "--today", "2026-12-03",
-        "--format", "json",
-    )  # fmt: skip
+        capsys,
+        "plan",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--today",
+        "2026-12-03",
+        "--format",
+        "json",
+    )
     assert code == 0
     assert json.loads(out) == {
         "school_id": 1,
@@ -90,9 +98,17 @@ def test_plan_as_json_gives_each_goal_and_the_schools_health(db, capsys):
 def test_plan_health_depends_on_the_day(db, capsys):
     """Seventeen days later the last check-in is 45 days old (more than 31)."""
     code, out, _ = run(
-        capsys, "plan", "--db", db, "--school", "1", "--today", "2026-12-20",
-        "--format", "json",
-    )  # fmt: skip
+        capsys,
+        "plan",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--today",
+        "2026-12-20",
+        "--format",
+        "json",
+    )
     assert code == 0
     assert json.loads(out)["goals"][0]["reasons"] == (
         "1 milestone missed; 1 action step overdue; no check-in since 5 Nov 2026"
@@ -106,9 +122,19 @@ def test_plan_as_a_table_ends_with_the_schools_health(db, capsys):
     assert code == 0
     header, row, blank, last = out.splitlines()
     assert header.split() == [
-        "id", "standard_code", "statement", "measure", "baseline", "latest_value",
-        "target", "target_date", "focus", "status", "health", "reasons",
-    ]  # fmt: skip
+        "id",
+        "standard_code",
+        "statement",
+        "measure",
+        "baseline",
+        "latest_value",
+        "target",
+        "target_date",
+        "focus",
+        "status",
+        "health",
+        "reasons",
+    ]
     assert "NaN" not in row and "None" not in row and "NaT" not in row
     assert row.rstrip().endswith("off track 1 milestone missed; 1 action step overdue")
     assert blank == ""
@@ -117,9 +143,17 @@ def test_plan_as_a_table_ends_with_the_schools_health(db, capsys):
 
 def test_plan_as_csv_has_one_row_per_goal(db, capsys):
     code, out, _ = run(
-        capsys, "plan", "--db", db, "--school", "1", "--today", "2026-12-03",
-        "--format", "csv",
-    )  # fmt: skip
+        capsys,
+        "plan",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--today",
+        "2026-12-03",
+        "--format",
+        "csv",
+    )
     assert code == 0
     assert out.splitlines() == [
         ",".join(GOAL_1),
@@ -130,9 +164,19 @@ def test_plan_as_csv_has_one_row_per_goal(db, capsys):
 
 def test_plan_reads_as_the_user_named_and_is_refused_outside_their_scope(db, capsys):
     code, out, _ = run(
-        capsys, "plan", "--db", db, "--school", "1", "--as", "PRINCIPAL.A@test.sqr",
-        "--today", "2026-12-03", "--format", "json",
-    )  # fmt: skip
+        capsys,
+        "plan",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--as",
+        "PRINCIPAL.A@test.sqr",
+        "--today",
+        "2026-12-03",
+        "--format",
+        "json",
+    )
     assert code == 0 and json.loads(out)["health"] == "off track"
     code, out, err = run(
         capsys, "plan", "--db", db, "--school", "1", "--as", "principal.b@test.sqr"
@@ -174,24 +218,42 @@ def test_an_unknown_school_is_named(db, capsys):
 
 def test_checkins_due_lists_the_overdue_step_not_yet_updated_this_month(db, capsys):
     code, out, _ = run(
-        capsys, "checkins", "due", "--db", db, "--school", "1",
-        "--today", "2026-12-03", "--format", "json",
-    )  # fmt: skip
+        capsys,
+        "checkins",
+        "due",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--today",
+        "2026-12-03",
+        "--format",
+        "json",
+    )
     assert code == 0
     assert json.loads(out) == [STEP_1_DUE]
 
 
 def test_checkins_due_marks_a_step_checked_in_this_month_done(db, capsys):
     code, out, _ = run(
-        capsys, "checkins", "--db", db, "due", "--school", "1",
-        "--today", "2026-11-20", "--format", "csv",
-    )  # fmt: skip
+        capsys,
+        "checkins",
+        "--db",
+        db,
+        "due",
+        "--school",
+        "1",
+        "--today",
+        "2026-11-20",
+        "--format",
+        "csv",
+    )
     assert code == 0
     assert out.splitlines() == [
-        ",".join(STEP_1_DUE),
+        ",".join([*STEP_1_DUE, "note", "measure_value"]),
         "action step,1,1,Every lesson checks for understanding,"
         "Exit-ticket training for all teachers,Assistant principal,2026-06-01,"
-        "in progress,,,2026-11-05,True,True",
+        "in progress,,,2026-11-05,True,True,,",
     ]
 
 
@@ -211,9 +273,18 @@ def test_checkins_add_saves_every_row_with_its_history(store, db, tmp_path, caps
         + "goal,1,in progress,=SUM(A1),,\n",
     )
     code, out, err = run(
-        capsys, "checkins", "add", "--db", db, "--school", "1", "--file", path,
-        "--as", "team.a@test.sqr",
-    )  # fmt: skip
+        capsys,
+        "checkins",
+        "add",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--file",
+        path,
+        "--as",
+        "team.a@test.sqr",
+    )
     assert (code, err) == (0, "")
     assert out == "Saved 2 check-ins for Alder Elementary.\n"
     saved = store.check_ins_of(1)
@@ -235,9 +306,18 @@ def test_checkins_add_reads_standard_input(store, db, monkeypatch, capsys):
     data = (HEADER + "goal,1,in progress,From a pipe,,\n").encode()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     code, out, _ = run(
-        capsys, "checkins", "add", "--db", db, "--school", "1", "--file", "-",
-        "--as", "principal.a@test.sqr",
-    )  # fmt: skip
+        capsys,
+        "checkins",
+        "add",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--file",
+        "-",
+        "--as",
+        "principal.a@test.sqr",
+    )
     assert code == 0
     assert out == "Saved 1 check-in for Alder Elementary.\n"
     assert store.check_ins_of(1)["note"].iloc[0] == "From a pipe"
@@ -259,9 +339,18 @@ def test_one_bad_row_saves_nothing_and_every_problem_is_named(
         "bad.csv",
     )
     code, out, err = run(
-        capsys, "checkins", "add", "--db", db, "--school", "1", "--file", path,
-        "--as", "team.a@test.sqr",
-    )  # fmt: skip
+        capsys,
+        "checkins",
+        "add",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--file",
+        path,
+        "--as",
+        "team.a@test.sqr",
+    )
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"sqr-tracker: The check-in from {path} was not saved; nothing was changed:",
@@ -286,9 +375,18 @@ def test_rows_the_plan_refuses_are_named_together(store, db, tmp_path, capsys):
     )
     path = write_csv(tmp_path, text)
     code, _, err = run(
-        capsys, "checkins", "add", "--db", db, "--school", "1", "--file", path,
-        "--as", "team.a@test.sqr",
-    )  # fmt: skip
+        capsys,
+        "checkins",
+        "add",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--file",
+        path,
+        "--as",
+        "team.a@test.sqr",
+    )
     assert code == 1
     problems = err.splitlines()[1:]
     assert problems == [
@@ -297,9 +395,18 @@ def test_rows_the_plan_refuses_are_named_together(store, db, tmp_path, capsys):
     ], "the rows' own problems first"
     path = write_csv(tmp_path, text.removesuffix("goal,1,finished,,,\n"))
     code, _, err = run(
-        capsys, "checkins", "add", "--db", db, "--school", "1", "--file", path,
-        "--as", "team.a@test.sqr",
-    )  # fmt: skip
+        capsys,
+        "checkins",
+        "add",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--file",
+        path,
+        "--as",
+        "team.a@test.sqr",
+    )
     assert code == 1
     assert err.splitlines()[1:] == [
         f"  row 1 (line 2 of {path}), version: action step 1 would change from "
@@ -317,9 +424,18 @@ def test_a_stale_version_rolls_the_whole_check_in_back(store, db, tmp_path, caps
         HEADER + "goal,1,in progress,first row,,\n" + "action step,1,done,,,9\n",
     )
     code, _, err = run(
-        capsys, "checkins", "add", "--db", db, "--school", "1", "--file", path,
-        "--as", "team.a@test.sqr",
-    )  # fmt: skip
+        capsys,
+        "checkins",
+        "add",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--file",
+        path,
+        "--as",
+        "team.a@test.sqr",
+    )
     assert code == 1
     assert "This action step was changed by" in err
     assert check_in_count(store) == 1
@@ -414,8 +530,13 @@ def test_a_csv_becomes_updates_for_record_check_ins():
 @pytest.mark.parametrize(
     ("text", "problems"),
     [
-        ("", {"F.csv": "the file is empty; its first line names the columns: "
-              "kind, id, status, note, measure_value, version"}),
+        (
+            "",
+            {
+                "F.csv": "the file is empty; its first line names the columns: "
+                "kind, id, status, note, measure_value, version"
+            },
+        ),
         (HEADER, {"F.csv": "it has a header but no check-ins below it"}),
         (
             "kind,id,status,colour,note,note\n",
@@ -423,18 +544,15 @@ def test_a_csv_becomes_updates_for_record_check_ins():
                 "line 1 of F.csv, column 'colour'": "is not a check-in column (the "
                 "columns are: kind, id, status, note, measure_value, version)",
                 "line 1 of F.csv, column 'note'": "appears more than once",
-                "line 1 of F.csv, column 'measure_value'": "is missing",
             },
         ),
         (
-            HEADER + "goal,1,done,,nan,\naction step,-1,done,,,v2\n"
-            "goal,,,,1,5,extra\n",
+            HEADER + "goal,1,done,,nan,\naction step,-1,done,,,v2\ngoal,,,,1,5,extra\n",
             {
                 "row 1 (line 2 of F.csv), measure_value": "'nan' is not a number",
                 "row 2 (line 3 of F.csv), id": "'-1' is not a whole number",
                 "row 2 (line 3 of F.csv), version": "'v2' is not a whole number",
-                "row 3 (line 4 of F.csv), column 7": "'extra' is under no named "
-                "column",
+                "row 3 (line 4 of F.csv), column 7": "'extra' is under no named column",
                 "row 3 (line 4 of F.csv), id": "is empty",
                 "row 3 (line 4 of F.csv), status": "is empty; write one of: "
                 "not started, in progress, done, blocked",
@@ -460,6 +578,49 @@ def test_a_csv_becomes_updates_for_record_check_ins():
         ),
     ],
     ids=["empty", "header only", "bad header", "bad cells", "duplicates", "long"],
-)  # fmt: skip
+)
 def test_malformed_csv_is_refused_row_by_row(text, problems):
     assert imports.check_ins_from_csv(text, "F.csv") == ([], problems)
+
+
+def test_the_due_sheet_filled_in_is_accepted_as_it_is(store, db, tmp_path, capsys):
+    code, sheet, _ = run(
+        capsys,
+        "checkins",
+        "due",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--format",
+        "csv",
+        "--as",
+        "team.a@test.sqr",
+        "--today",
+        "2026-12-03",
+    )
+    assert code == 0
+    header, *rows = sheet.splitlines()
+    assert header.endswith(",note,measure_value")
+    filled = [header] + [
+        row.removesuffix(",,") + ",Reviewed in December," for row in rows
+    ]
+    path = write_csv(tmp_path, "\n".join(filled) + "\n")
+    before = check_in_count(store)
+    code, out, err = run(
+        capsys,
+        "checkins",
+        "add",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--file",
+        path,
+        "--as",
+        "team.a@test.sqr",
+    )
+    assert (code, err) == (0, "")
+    plural = "s" if len(rows) > 1 else ""
+    assert out.strip() == f"Saved {len(rows)} check-in{plural} for Alder Elementary."
+    assert check_in_count(store) == before + len(rows)
