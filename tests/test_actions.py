@@ -510,3 +510,18 @@ def test_a_review_is_led_by_an_active_reviewer_on_known_standards(store, people)
     assert store.rows(
         "SELECT standard_id FROM review_focus WHERE review_id = ?", [made]
     ) == [(1,)]
+
+
+def test_an_edit_is_checked_as_the_row_will_be(store, people):
+    team = people["team.a"]
+    with pytest.raises(InvalidInput) as bad:
+        actions.update_action_step(store, team, 1, {"due_on": "2025-08-01"}, version=1)
+    assert bad.value.problems == {"due_on": "the due date is before the start date"}
+    with pytest.raises(InvalidInput) as bad:
+        actions.update_goal(
+            store, team, 1, {"measure_id": 1, "target": None}, version=1
+        )
+    assert bad.value.problems == {"target": "a goal with a measure needs a target"}
+    with pytest.raises(InvalidInput, match="due_on: cannot be empty"):
+        actions.update_milestone(store, team, 1, {"due_on": None}, version=1)
+    assert version(store, "action_steps") == version(store, "goals") == 1

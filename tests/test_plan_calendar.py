@@ -51,14 +51,17 @@ def test_the_calendar_puts_deadlines_beside_milestones_and_due_dates(deadlines, 
     )
     upcoming = plans.calendar(deadlines, team, 1, TODAY)
     assert [(str(r.on.date()), r.what, r.item) for r in upcoming.itertuples()] == [
-        ("2026-01-31", "milestone missed",
-         "Half of classrooms observed use exit tickets"),
+        (
+            "2026-01-31",
+            "milestone missed",
+            "Half of classrooms observed use exit tickets",
+        ),
         ("2026-06-01", "action step overdue", "Exit-ticket training for all teachers"),
         ("2027-02-01", "milestone", "All staff trained"),
         ("2027-03-15", "planning deadline", "Site plan draft to the network"),
         ("2027-04-30", "action step due", "Peer visits"),
         ("2027-05-31", "planning deadline", "Site plan approved by the board"),
-    ]  # fmt: skip
+    ]
     assert upcoming["goal"].tolist()[2] == "Every lesson checks for understanding"
 
 
@@ -141,3 +144,31 @@ def test_a_goals_timeline_shows_check_ins_and_changes_newest_first(
     ]
     with pytest.raises(PermissionDenied):
         plans.goal_timeline(store, people["team.c"], 1, 1)
+
+
+def test_two_deadlines_on_one_day_are_both_kept(deadlines, people):
+    actions.add_planning_deadline(
+        deadlines,
+        people["office"],
+        {"name": "Budget to the network", "due_on": "2027-03-15"},
+    )
+    team = people["team.a"]
+    actions.update_goal(deadlines, team, 1, {"site_plan_ref": "SPSA 1"}, version=1)
+    actions.create_action_step(
+        deadlines,
+        team,
+        {
+            "goal_id": 1,
+            "description": "Late",
+            "owner": "Coach",
+            "starts_on": "2027-01-04",
+            "due_on": "2027-04-30",
+        },
+    )
+    late = plans.late_for_deadlines(deadlines, team, 1, TODAY)
+    assert late["deadline"].tolist() == ["Site plan draft to the network"]
+    on_the_day = plans.calendar(deadlines, team, 1, TODAY)
+    assert sorted(on_the_day.loc[on_the_day["on"] == "2027-03-15", "item"]) == [
+        "Budget to the network",
+        "Site plan draft to the network",
+    ]

@@ -239,3 +239,83 @@ def test_a_comment_on_an_action_step_shows_under_its_goal(demo):
     ) == [(None, step_id, "Nice start")]
     seen = workspace(demo)
     assert any(c.value.endswith(plain(f"on “{step}”")) for c in seen.caption)
+
+
+def open_goals(store: Store, school_id: int) -> list[tuple[int, int, str]]:
+    return store.rows(
+        "SELECT id, version, statement FROM goals WHERE school_id = ? "
+        "AND status = 'open' ORDER BY id",
+        [school_id],
+    )
+
+
+def test_switching_goals_and_back_shows_the_stored_goal_again(demo):
+    team = demo.user_by_email(SITE_TEAM)
+    (first, _, statement), (second, _, _) = open_goals(demo, team.school_id)[:2]
+    page = workspace(demo)
+    page.selectbox(key="change:goal").set_value(first).run()
+    assert page.text_area(key=f"goal-{first}:statement").value == statement
+    page.selectbox(key="change:goal").set_value(second).run()
+    page.selectbox(key="change:goal").set_value(first).run()
+    assert page.text_area(key=f"goal-{first}:statement").value == statement
+
+
+def test_after_a_conflict_a_second_save_replaces_the_other_change(demo):
+    team = demo.user_by_email(SITE_TEAM)
+    goal_id, version, _ = open_goals(demo, team.school_id)[0]
+    page = workspace(demo)
+    page.selectbox(key="change:goal").set_value(goal_id).run()
+    page.text_area(key=f"goal-{goal_id}:statement").input("Mine, on purpose")
+    principal = demo.user_by_email("principal@demo.sqr")
+    actions.update_goal(
+        demo, principal, goal_id, {"site_plan_ref": "SPSA 9"}, version=version
+    )
+    save = lambda: next(b for b in page.button if b.label == "Save goal")  # noqa: E731
+    save().click().run()
+    assert "Save again to replace their change" in page.error[0].value
+    save().click().run()
+    assert "The goal was saved." in [s.value for s in page.success]
+    assert demo.rows(
+        "SELECT statement, version FROM goals WHERE id = ?", [goal_id]
+    ) == [("Mine, on purpose", version + 2)]
+
+
+def test_a_goal_checked_in_with_only_a_note_counts_as_done(demo):
+    team = demo.user_by_email(SITE_TEAM)
+    due = due_this_month(demo, team, team.school_id, date.today())
+    goal = due[(due["kind"] == "goal") & ~due["done"]].iloc[0]
+    page = workspace(demo)
+    page.text_input(key=f"check-in:goal:{goal['id']}:note").input("Holding steady")
+    next(b for b in page.button if b.label == "Save this month's check-in").click()
+    page.run()
+    assert [s.value for s in page.success] == ["Saved 1 check-ins."]
+    after = due_this_month(demo, team, team.school_id, date.today())
+    assert after.set_index(["kind", "id"]).loc[("goal", goal["id"]), "done"]
+
+
+def test_a_check_in_conflict_shows_the_stored_status_and_keeps_the_note(demo):
+    team = demo.user_by_email(SITE_TEAM)
+    due = due_this_month(demo, team, team.school_id, date.today())
+    step = due[(due["kind"] == "action step") & ~due["done"]].iloc[0]
+    key = f"check-in:action step:{step['id']}"
+    page = workspace(demo)
+    page.selectbox(key=f"{key}:status").set_value("done")
+    page.text_input(key=f"{key}:note").input("Waiting on the schedule")
+    theirs = "blocked" if step["status"] != "blocked" else "in progress"
+    principal = demo.user_by_email("principal@demo.sqr")
+    actions.update_action_step(
+        demo,
+        principal,
+        int(step["id"]),
+        {"status": theirs},
+        version=int(step["version"]),
+    )
+    next(b for b in page.button if b.label == "Save this month's check-in").click()
+    page.run()
+    assert page.error[0].value.startswith("Nothing saved. This action step was ")
+    assert page.selectbox(key=f"{key}:status").value == theirs
+    assert page.text_input(key=f"{key}:note").value == "Waiting on the schedule"
+    assert (
+        demo.value("SELECT status FROM action_steps WHERE id = ?", [int(step["id"])])
+        == theirs
+    )
