@@ -231,6 +231,26 @@ def _plan(args: argparse.Namespace, path: Path) -> str:
                 "as_of": today.isoformat(),
                 "health": plan.health,
                 "goals": json.loads(output.to_json(goals)),
+                "milestones": _records(
+                    plan.milestones[
+                        ["id", "goal_id", "description", "due_on", "met_on", "status"]
+                    ],
+                    ["due_on", "met_on"],
+                ),
+                "action_steps": _records(
+                    plan.steps[
+                        [
+                            "id",
+                            "goal_id",
+                            "description",
+                            "owner",
+                            "starts_on",
+                            "due_on",
+                            "status",
+                        ]
+                    ],
+                    ["starts_on", "due_on"],
+                ),
             }
         )
     if args.format == "csv":
@@ -239,6 +259,10 @@ def _plan(args: argparse.Namespace, path: Path) -> str:
         f"{output.to_table(_blanks(goals))}\n\n"
         f"The plan of {school} is {plan.health} (as of {today:%-d %b %Y})."
     )
+
+
+def _records(frame: pd.DataFrame, days: list[str]) -> list[dict]:
+    return json.loads(output.to_json(_days(frame, days)))
 
 
 def _check_ins(args: argparse.Namespace, path: Path) -> str:

@@ -92,6 +92,27 @@ def test_plan_as_json_gives_each_goal_and_the_schools_health(db, capsys):
         "as_of": "2026-12-03",
         "health": "off track",
         "goals": [GOAL_1],
+        "milestones": [
+            {
+                "id": 1,
+                "goal_id": 1,
+                "description": "Half of classrooms observed use exit tickets",
+                "due_on": "2026-01-31",
+                "met_on": None,
+                "status": "open",
+            },
+        ],
+        "action_steps": [
+            {
+                "id": 1,
+                "goal_id": 1,
+                "description": "Exit-ticket training for all teachers",
+                "owner": "Assistant principal",
+                "starts_on": "2025-09-01",
+                "due_on": "2026-06-01",
+                "status": "in progress",
+            },
+        ],
     }
 
 
