@@ -30,6 +30,10 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({Role.SITE_TEAM, Role.PRINCIPAL}),
     ),
     PageSpec(
+        "pages/growth.py", "Our growth", ":material/trending_up:",
+        frozenset({Role.SITE_TEAM, Role.PRINCIPAL}),
+    ),
+    PageSpec(
         "pages/network_home.py", "Our network", ":material/hub:",
         frozenset({Role.NETWORK_LEAD}),
     ),
@@ -39,6 +43,10 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "pages/workspace.py", "School plans", ":material/checklist_rtl:",
+        frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}),
+    ),
+    PageSpec(
+        "pages/growth.py", "Growth stories", ":material/trending_up:",
         frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}),
     ),
     PageSpec(

@@ -969,6 +969,73 @@ class Store:
             "ORDER BY id"
         )
 
+    def ratings_by_review(self, school_id: int) -> pd.DataFrame:
+        """Consensus and self-reflection levels per published review and
+        top-level standard of a school, oldest review first."""
+        return self.frame(
+            """
+            SELECT r.id AS review_id, r.cycle_year, r.published_on, s.id AS standard_id,
+                   s.code, s.name AS standard, s.sort_order,
+                   max(x.level) FILTER (x.rater_kind = 'consensus') AS consensus,
+                   max(x.level) FILTER (x.rater_kind = 'self-reflection') AS self
+            FROM reviews r
+            JOIN ratings x ON x.review_id = r.id
+            JOIN standards s ON s.id = x.standard_id AND s.parent_id IS NULL
+            WHERE r.school_id = ? AND r.published_on IS NOT NULL
+            GROUP BY ALL ORDER BY r.cycle_year, s.sort_order
+            """,
+            [school_id],
+        )
+
+    def school_measures(self, school_id: int) -> pd.DataFrame:
+        """The measures a school has values for, with how many periods."""
+        return self.frame(
+            """
+            SELECT m.id, m.code, m.name, m.unit, m.higher_is_better, m.frequency,
+                   count(DISTINCT v.period) AS periods
+            FROM measures m JOIN measure_values v ON v.measure_id = m.id
+            WHERE v.school_id = ? GROUP BY ALL ORDER BY m.id
+            """,
+            [school_id],
+        )
+
+    def measure_values_of(
+        self, school_id: int, measure_id: int, groups: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """A measure's values for a school by period and student group."""
+        where, params = _in_filter("student_group", groups)
+        condition = where.replace("WHERE", "AND") if where else ""
+        return self.frame(
+            f"""
+            SELECT period, student_group, value, group_size FROM measure_values
+            WHERE school_id = $school AND measure_id = $measure {condition}
+            ORDER BY period, student_group
+            """,
+            {"school": school_id, "measure": measure_id, **params},
+        )
+
+    def year_of_work(self, school_id: int, starts: date, today: date) -> dict:
+        """What a school's plan got done between ``starts`` and ``today``."""
+        found = self.frame(
+            """
+            SELECT
+              (SELECT count(*) FROM milestones m JOIN goals g ON g.id = m.goal_id
+               WHERE g.school_id = $s AND m.met_on BETWEEN $a AND $b)
+                AS milestones_met,
+              (SELECT count(DISTINCT c.action_step_id) FROM check_ins c
+               WHERE c.school_id = $s AND c.status = 'done'
+                 AND c.action_step_id IS NOT NULL
+                 AND c.written_on::DATE BETWEEN $a AND $b) AS steps_done,
+              (SELECT count(*) FROM check_ins c WHERE c.school_id = $s
+                 AND c.written_on::DATE BETWEEN $a AND $b) AS check_ins,
+              (SELECT count(DISTINCT date_trunc('month', c.written_on))
+               FROM check_ins c WHERE c.school_id = $s
+                 AND c.written_on::DATE BETWEEN $a AND $b) AS months_checked_in
+            """,
+            {"s": school_id, "a": starts, "b": today},
+        )
+        return {key: int(value) for key, value in found.iloc[0].items()}
+
     def review_counts_by_cycle(self) -> pd.DataFrame:
         return self.frame(
             """

@@ -1,0 +1,24 @@
+"""Our growth: the school's story across reviews, for staff and community."""
+
+from datetime import date
+
+import streamlit as st
+
+from sqr_tracker import growth, growth_views, home, plan_views, session, views
+from sqr_tracker.models import SCHOOL_ROLES
+
+store, user = session.require_page(__file__)
+today = date.today()
+st.title("Our growth" if user.role in SCHOOL_ROLES else "Growth stories")
+school_id = plan_views.school_choice(store, user)
+school = store.schools([school_id]).iloc[0].to_dict()
+st.caption(views.plain(f"{school['name']} · {home.school_line(school)}"))
+
+story = growth.growth_across_reviews(store, user, school_id)
+
+st.subheader("Celebrate growth, keep the bar high")
+growth_views.celebrate(story)
+st.subheader("Growth across reviews")
+growth_views.across_reviews(story)
+st.subheader(f"This year's work ({home.cycle_label(home.school_year(today))})")
+growth_views.year_of_work(growth.this_years_work(store, user, school_id, today))

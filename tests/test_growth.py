@@ -1,0 +1,113 @@
+"""Growth across reviews on hand-built histories, and the year's work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from conftest import TODAY
+
+from sqr_tracker import actions, growth
+from sqr_tracker.errors import PermissionDenied
+
+LABELS = {1: "Emerging", 2: "Developing", 3: "Proficient", 4: "Exemplary"}
+
+
+def history(rows: list[tuple[int, str, int | None]]) -> pd.DataFrame:
+    """(cycle year, standard code, consensus level) as ratings_by_review gives."""
+    names = {"S1": "Learning", "S2": "Safety", "S3": "Community"}
+    return pd.DataFrame(
+        [
+            {
+                "cycle_year": year,
+                "code": code,
+                "standard": names[code],
+                "sort_order": int(code[1]),
+                "consensus": level,
+            }
+            for year, code, level in rows
+        ]
+    )
+
+
+def test_changes_are_measured_from_the_review_before():
+    story = growth.growth_of(
+        history(
+            [
+                (2018, "S1", 1),
+                (2021, "S1", 2),
+                (2024, "S1", 4),
+                (2018, "S2", 3),
+                (2021, "S2", 3),
+                (2024, "S2", 2),
+                (2018, "S3", 2),
+                (2021, "S3", 3),
+                (2024, "S3", 3),
+            ]
+        ),
+        LABELS,
+        4,
+    )
+    assert story.cycles == [2018, 2021, 2024]
+    table = story.table.set_index("code")
+    assert table["change"].to_dict() == {"S1": 2, "S2": -1, "S3": 0}
+    assert table["latest"].to_dict() == {"S1": 4, "S2": 2, "S3": 3}
+    assert story.words == [
+        "S1 Learning: rose from Developing to Exemplary since the 2021–22 review, "
+        "the top of the scale.",
+        "S3 Community: held at Proficient since the 2021–22 review; one level to go "
+        "to Exemplary.",
+        "S2 Safety: moved from Proficient to Developing since the 2021–22 review; "
+        "two levels to go to Exemplary.",
+    ]
+
+
+def test_a_first_review_has_no_change_yet():
+    story = growth.growth_of(history([(2024, "S1", 1)]), LABELS, 4)
+    assert story.table["change"].isna().all()
+    assert story.words == [
+        "S1 Learning: rated Emerging in its first review; three levels to go to "
+        "Exemplary."
+    ]
+
+
+def test_no_published_review_gives_an_empty_story():
+    story = growth.growth_of(history([]), LABELS, 4)
+    assert story.table.empty and story.words == [] and story.cycles == []
+
+
+def test_the_fixture_school_grows_from_its_published_review(store, people):
+    story = growth.growth_across_reviews(store, people["principal.a"], 1)
+    assert story.cycles == [2024]
+    assert story.words == [
+        "S1 Quality learning experiences for all students: rated Developing in its "
+        "first review; two levels to go to Exemplary.",
+        "S2 Safe, supportive, and healthy learning environments: rated Proficient in "
+        "its first review; one level to go to Exemplary.",
+    ]
+    with pytest.raises(PermissionDenied):
+        growth.growth_across_reviews(store, people["principal.b"], 1)
+
+
+def test_this_years_work_counts_since_august(store, people, monkeypatch):
+    team = people["team.a"]
+    monkeypatch.setattr(actions, "now", lambda: datetime(2026, 11, 20, 10, 0))
+    actions.record_check_ins(
+        store,
+        team,
+        1,
+        [
+            {"action_step_id": 1, "status": "done", "note": "Trained", "version": 1},
+        ],
+    )
+    actions.update_milestone(store, team, 1, {"met_on": "2026-10-01"}, version=1)
+    work = growth.this_years_work(store, team, 1, TODAY)
+    assert (work.since.isoformat(), work.months_so_far) == ("2026-08-01", 5)
+    assert (work.milestones_met, work.steps_done, work.check_ins) == (1, 1, 2)
+    assert work.months_checked_in == 1
+    assert growth.year_words(work) == [
+        "0 of 1 goal have reached the target.",
+        "1 milestone met and 1 action step done.",
+        "The plan was updated in 1 of 5 months (2 check-ins).",
+    ]
