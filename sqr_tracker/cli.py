@@ -9,12 +9,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from sqr_tracker import actions, imports, output, plans
+from sqr_tracker import actions, growth, imports, output, plans
 from sqr_tracker.auth import Action, authorize
 from sqr_tracker.config import data_file
 from sqr_tracker.demo import build_demo_file
@@ -52,9 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--schools", type=_positive, default=80, metavar="N")
     demo.add_argument("--seed", type=int, default=2026, metavar="S")
     demo.add_argument(
-        "--today", type=_day, default=None, metavar="YYYY-MM-DD",
+        "--today",
+        type=_day,
+        default=None,
+        metavar="YYYY-MM-DD",
         help="the last day of the demo's timeline (default: today)",
-    )  # fmt: skip
+    )
     demo.add_argument(
         "--force", action="store_true", help="overwrite a file that is not a demo"
     )
@@ -73,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
         "plan", parents=[common], help="show a school's plan with each goal's health"
     )
     _reading(plan)
+    _reading(
+        commands.add_parser(
+            "growth",
+            parents=[common],
+            help="show a school's growth across reviews and this year's work",
+        )
+    )
     checkins = commands.add_parser(
         "checkins", parents=[common], help="this month's check-in: what is due, saving"
     )
@@ -88,14 +99,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--school", type=_positive, required=True, metavar="ID")
     add.add_argument(
-        "--file", required=True, metavar="F.csv",
+        "--file",
+        required=True,
+        metavar="F.csv",
         help="header: kind,id,status,note,measure_value[,version]; one row per "
         "action step or goal; '-' reads standard input",
-    )  # fmt: skip
+    )
     add.add_argument(
-        "--as", dest="as_email", required=True, metavar="EMAIL",
+        "--as",
+        dest="as_email",
+        required=True,
+        metavar="EMAIL",
         help="who writes the check-ins: a principal or site team member",
-    )  # fmt: skip
+    )
     return parser
 
 
@@ -104,13 +120,19 @@ def _reading(command: argparse.ArgumentParser) -> None:
     command.add_argument("--school", type=_positive, required=True, metavar="ID")
     command.add_argument("--format", choices=output.FORMATS, default="table")
     command.add_argument(
-        "--as", dest="as_email", default=None, metavar="EMAIL",
+        "--as",
+        dest="as_email",
+        default=None,
+        metavar="EMAIL",
         help="the acting user (default: the first active central office user)",
-    )  # fmt: skip
+    )
     command.add_argument(
-        "--today", type=_day, default=None, metavar="YYYY-MM-DD",
+        "--today",
+        type=_day,
+        default=None,
+        metavar="YYYY-MM-DD",
         help="the day to judge the plan on (default: today)",
-    )  # fmt: skip
+    )
 
 
 def _positive(text: str) -> int:
@@ -261,6 +283,31 @@ def _plan(args: argparse.Namespace, path: Path) -> str:
     )
 
 
+def _growth(args: argparse.Namespace, path: Path) -> str:
+    today = args.today or date.today()
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        school = _school_name(store, args.school)
+        story = growth.growth_across_reviews(store, user, args.school)
+        work = growth.this_years_work(store, user, args.school, today)
+    levels = growth.levels_by_review(story)
+    if args.format == "csv":
+        return output.render(levels, "csv")
+    if args.format == "json":
+        return output.to_json(
+            {
+                "school_id": args.school,
+                "school": school,
+                "as_of": today.isoformat(),
+                "standards": json.loads(output.to_json(levels)),
+                "words": story.words,
+                "this_year": {**asdict(work), "since": work.since.isoformat()},
+            }
+        )
+    lines = [f"- {sentence}" for sentence in story.words + growth.year_words(work)]
+    return "\n".join([output.to_table(levels), "", *lines])
+
+
 def _records(frame: pd.DataFrame, days: list[str]) -> list[dict]:
     return json.loads(output.to_json(_days(frame, days)))
 
@@ -350,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         elif args.command == "backup":
             print(_backup(args, path))
+        elif args.command == "growth":
+            print(_growth(args, path))
         elif args.command == "plan":
             print(_plan(args, path))
         elif args.command == "checkins":

@@ -66,6 +66,18 @@ def growth_of(ratings: pd.DataFrame, labels: dict[int, str], top: int) -> Growth
     return Growth(table, cycles, words, labels)
 
 
+def levels_by_review(growth: Growth) -> pd.DataFrame:
+    """One row per standard: its level's label in each review (columns named by
+    school year) and the change since the review before, in levels."""
+    if growth.table.empty:
+        return pd.DataFrame(columns=["code", "standard", "change"])
+    table = growth.table[["code", "standard"]].copy()
+    for cycle in growth.cycles:
+        table[cycle_label(cycle)] = growth.table[cycle].map(growth.labels.get)
+    table["change"] = growth.table["change"].astype("Int64")
+    return table.reset_index(drop=True)
+
+
 def _standard_words(row: pd.Series, labels, top: int, cycles: list[int]) -> str:
     """'S2 Safe, supportive…: rose from Developing to Proficient since the
     2021–22 review; one level to go to Exemplary.'"""

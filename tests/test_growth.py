@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pandas as pd
@@ -111,3 +112,40 @@ def test_this_years_work_counts_since_august(store, people, monkeypatch):
         "1 milestone met and 1 action step done.",
         "The plan was updated in 1 of 5 months (2 check-ins).",
     ]
+
+
+def test_the_growth_command_gives_levels_words_and_the_year(store, capsys):
+    from sqr_tracker.cli import main
+
+    code = main(
+        [
+            "growth",
+            "--db",
+            str(store.path),
+            "--school",
+            "1",
+            "--today",
+            "2026-12-03",
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["standards"] == [
+        {
+            "code": "S1",
+            "standard": "Quality learning experiences for all students",
+            "2024–25": "Developing",
+            "change": None,
+        },
+        {
+            "code": "S2",
+            "standard": "Safe, supportive, and healthy learning environments",
+            "2024–25": "Proficient",
+            "change": None,
+        },
+    ]
+    assert answer["words"][0].startswith("S1 Quality learning experiences")
+    assert answer["this_year"]["since"] == "2026-08-01"
+    assert answer["this_year"]["check_ins"] == 1
