@@ -25,6 +25,7 @@ from sqr_tracker.models import (
     CheckInIn,
     CommentIn,
     DeadlineIn,
+    EventIn,
     EvidenceIn,
     FindingIn,
     GoalChange,
@@ -775,6 +776,21 @@ def change_setting(
         )
 
     store.write(work)
+
+
+def record_event(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    """An event the school's run charts show (a new programme, a PDSA cycle)."""
+    event = validate(EventIn, data, "The event")
+    user = authorize(store, user, Action.EDIT_PLAN, school_id=event.school_id)
+    values = _stamped(user, **event.model_dump(mode="json"))
+    return _create(
+        store,
+        user,
+        "school_events",
+        values,
+        school_id=event.school_id,
+        action="record event",
+    )
 
 
 def add_planning_deadline(

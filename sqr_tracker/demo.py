@@ -445,6 +445,7 @@ class _Build:
         self.tables["comments"] = _comments_frame(self, goals)
         self.tables["support_requests"] = _support_frame(self, goals)
         self.tables["planning_deadlines"] = _deadlines_frame(self)
+        self.tables["school_events"] = _events_frame(self)
 
 
 # -- the district -------------------------------------------------------------------
@@ -1291,6 +1292,34 @@ def _draw_steps(build: _Build, goals: _Goals) -> _Steps:
         }
     )
     return _Steps(goal, starts_on, due_on, frame)
+
+
+_EVENTS = (
+    ("new programme", "Started a schoolwide attendance incentive programme."),
+    ("new programme", "Began restorative circles in every advisory."),
+    ("new principal", "A new principal joined the school."),
+    ("plan-do-study-act cycle", "Tried morning greetings at the door for six weeks."),
+    ("plan-do-study-act cycle", "Tested a family text-message reminder for absences."),
+    ("other", "The school moved to a new building."),
+)
+
+
+def _events_frame(build: _Build) -> pd.DataFrame:
+    """One to three events per school over the last three years."""
+    rng = build.rng
+    counts = rng.integers(1, 4, build.n)
+    school = np.repeat(np.arange(build.n), counts)
+    kind = rng.integers(0, len(_EVENTS), len(school))
+    days_back = rng.integers(30, 3 * 365, len(school))
+    return pd.DataFrame(
+        {
+            "id": np.arange(1, len(school) + 1),
+            "school_id": school + 1,
+            "happened_on": pd.to_datetime(build.today - days_back),
+            "kind": np.array([k for k, _ in _EVENTS], dtype=object)[kind],
+            "description": np.array([d for _, d in _EVENTS], dtype=object)[kind],
+        }
+    )
 
 
 def _deadlines_frame(build: _Build) -> pd.DataFrame:

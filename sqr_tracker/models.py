@@ -303,6 +303,22 @@ class EvidenceIn(Strict):
         return self
 
 
+class EventKind(StrEnum):
+    PROGRAMME = "new programme"
+    PRINCIPAL = "new principal"
+    PDSA = "plan-do-study-act cycle"
+    OTHER = "other"
+
+
+class EventIn(Strict):
+    """Something a school records so that its run charts can show it."""
+
+    school_id: int
+    happened_on: date
+    kind: EventKind
+    description: ShortText
+
+
 class DeadlineIn(Strict):
     name: ShortText
     due_on: date

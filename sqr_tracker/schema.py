@@ -225,10 +225,22 @@ _V3 = (
         {_EDITABLE})""",
 )
 
+_V4 = (
+    # Events a school records so that its run charts can show them.
+    f"""CREATE TABLE school_events (
+        id INTEGER PRIMARY KEY,
+        school_id INTEGER NOT NULL,
+        happened_on DATE NOT NULL,
+        kind VARCHAR NOT NULL,
+        description VARCHAR NOT NULL,
+        {_EDITABLE})""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "standards, schools, reviews, plans and change history", _V1),
     Migration(2, "district settings; indexes for history and check-ins", _V2),
     Migration(3, "the district's planning deadlines", _V3),
+    Migration(4, "events schools record beside their measures", _V4),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -58,6 +58,7 @@ EDITABLE_TABLES = frozenset(
         "support_requests",
         "settings",
         "planning_deadlines",
+        "school_events",
     }
 )
 ENTITY_TABLES = EDITABLE_TABLES | {"check_ins", "review_team", "review_focus"}
@@ -957,6 +958,13 @@ class Store:
             "SELECT min(id) FROM users WHERE role = ? AND active", [role]
         )
         return self.user_by_id(found) if found is not None else None
+
+    def school_events(self, school_id: int) -> pd.DataFrame:
+        return self.frame(
+            "SELECT id, version, happened_on, kind, description FROM school_events "
+            "WHERE school_id = ? ORDER BY happened_on, id",
+            [school_id],
+        )
 
     def planning_deadlines(self) -> pd.DataFrame:
         return self.frame(

@@ -87,6 +87,19 @@ WRITES = {
         ),
         SCHOOL_TEAM,
     ),
+    "record event": (
+        lambda s, u: actions.record_event(
+            s,
+            u,
+            {
+                "school_id": 1,
+                "happened_on": "2026-10-01",
+                "kind": "new programme",
+                "description": "Reading buddies",
+            },
+        ),
+        SCHOOL_TEAM,
+    ),
     "comment": (
         lambda s, u: actions.add_comment(s, u, {"school_id": 1, "body": "Nice work"}),
         SCHOOL_TEAM | {"lead.north"},
