@@ -1,0 +1,396 @@
+"""Measures over time: run-chart signals, status and change on a five-by-five grid,
+and small-group suppression.
+
+Pure functions over pandas: nothing here reads the store or draws anything. Each
+public function's docstring states its rule in plain words, so the page can show
+exactly how a signal, a colour or a hidden cell was decided.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SHIFT_POINTS = 6
+TREND_POINTS = 5
+
+SHIFT, TREND = "shift", "trend"
+ABOVE, BELOW, UP, DOWN = "above", "below", "up", "down"
+
+STATUS_LEVELS = ("Very low", "Low", "Medium", "High", "Very high")
+CHANGE_LEVELS = (
+    "Declined significantly",
+    "Declined",
+    "Maintained",
+    "Increased",
+    "Increased significantly",
+)
+
+# GRID_COLOURS[status_level][change_level], both levels from worst (0) to best (4).
+GRID_COLOURS: tuple[tuple[str, ...], ...] = (
+    ("Red", "Red", "Red", "Orange", "Yellow"),
+    ("Red", "Orange", "Orange", "Yellow", "Yellow"),
+    ("Orange", "Orange", "Yellow", "Green", "Green"),
+    ("Orange", "Yellow", "Green", "Green", "Blue"),
+    ("Yellow", "Green", "Blue", "Blue", "Blue"),
+)
+
+# A change is rounded to this many decimal places before it is placed, so that
+# floating-point noise (0.8 - 0.5 = 0.30000000000000004) cannot cross a cut point.
+CHANGE_DECIMALS = 9
+
+
+# --------------------------------------------------------------------- run charts
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One run-chart signal: a shift ("above" or "below" the median) or a trend
+    ("up" or "down"), from position ``start`` to position ``end`` (inclusive) of
+    the run chart's values, with a description in plain words."""
+
+    kind: str
+    direction: str
+    start: int
+    end: int
+    description: str
+
+
+@dataclass(frozen=True, eq=False)
+class RunChart:
+    """A measure's values in period order with NaNs dropped, their median, the
+    signals found in them, and which way is good: ``higher_is_better`` True means
+    rising values and points above the median are favourable, False means falling
+    values and points below the median are favourable, None means the measure has
+    no good direction and no signal is judged favourable or adverse."""
+
+    values: pd.Series
+    median: float
+    signals: list[Signal]
+    good_direction: str | None
+    higher_is_better: bool | None = None
+
+    def is_favourable(self, signal: Signal) -> bool | None:
+        """Whether a signal points the good way: a shift above the median or a
+        trend up is favourable when higher is better, a shift below or a trend
+        down when lower is better; with no good direction the answer is None."""
+        if self.higher_is_better is None:
+            return None
+        upward = signal.direction in (ABOVE, UP)
+        return upward == self.higher_is_better
+
+    def favourable(self) -> list[Signal]:
+        """The signals that point the good way, in the order they were found."""
+        return [s for s in self.signals if self.is_favourable(s) is True]
+
+    def adverse(self) -> list[Signal]:
+        """The signals that point the wrong way (a shift below the median or a
+        trend down when higher is better, a shift above or a trend up when lower
+        is better), in the order they were found; none when the measure has no
+        good direction."""
+        return [s for s in self.signals if self.is_favourable(s) is False]
+
+
+def period_label(value: Any) -> str:
+    """A period's label: a date is written as month and year ("Sep 2025"), any
+    other value as it is."""
+    if isinstance(value, pd.Period):
+        return value.strftime("%b %Y")
+    if isinstance(value, date | np.datetime64):
+        return pd.Timestamp(value).strftime("%b %Y")
+    return str(value)
+
+
+def _describe(count: int, what: str, labels: list[str], start: int, end: int) -> str:
+    return f"{count} points in a row {what} ({labels[start]} to {labels[end]})"
+
+
+def _shifts(
+    points: np.ndarray, median: float, needed: int, labels: list[str]
+) -> list[Signal]:
+    signals: list[Signal] = []
+    side, start, last, count = 0, 0, 0, 0
+
+    def close() -> None:
+        if side != 0 and count >= needed:
+            direction = ABOVE if side > 0 else BELOW
+            what = f"{direction} the median"
+            signals.append(
+                Signal(
+                    SHIFT,
+                    direction,
+                    start,
+                    last,
+                    _describe(count, what, labels, start, last),
+                )
+            )
+
+    for i, x in enumerate(points):
+        s = int(np.sign(x - median))
+        if s == 0:
+            continue
+        if s == side:
+            count += 1
+            last = i
+        else:
+            close()
+            side, start, last, count = s, i, i, 1
+    close()
+    return signals
+
+
+def _trends(points: np.ndarray, needed: int, labels: list[str]) -> list[Signal]:
+    # A run of equal values counts once, at its first point.
+    firsts = [i for i in range(len(points)) if i == 0 or points[i] != points[i - 1]]
+    steps = [
+        1 if points[b] > points[a] else -1
+        for a, b in zip(firsts, firsts[1:], strict=False)
+    ]
+    signals: list[Signal] = []
+    k = 0
+    while k < len(steps):
+        j = k
+        while j + 1 < len(steps) and steps[j + 1] == steps[k]:
+            j += 1
+        count = j - k + 2
+        if count >= needed:
+            direction = UP if steps[k] > 0 else DOWN
+            start, end = firsts[k], firsts[j + 1]
+            what = "rising" if direction == UP else "falling"
+            signals.append(
+                Signal(
+                    TREND,
+                    direction,
+                    start,
+                    end,
+                    _describe(count, what, labels, start, end),
+                )
+            )
+        k = j + 1
+    return signals
+
+
+def run_chart(
+    values: pd.Series,
+    *,
+    higher_is_better: bool | None = None,
+    shift_points: int = SHIFT_POINTS,
+    trend_points: int = TREND_POINTS,
+) -> RunChart:
+    """Missing values are left out, the rest are put in period order, and the
+    centre line is their median. A shift is (by default) six or more points in a
+    row all above the median, or all below it; a point exactly on the median
+    neither breaks a shift nor counts toward it, and is skipped. A trend is (by
+    default) five or more points in a row each higher than the one before
+    (rising), or each lower (falling); a point equal to the one before it neither
+    breaks a trend nor counts toward it, and is skipped; the point where the
+    direction turns ends one trend and starts the next. Each signal is the longest
+    such run, reported once, and is marked from its first counted point to its
+    last; with fewer points than a rule needs there is no signal."""
+    if shift_points < 1 or trend_points < 2:
+        raise ValueError(
+            "shift_points must be at least 1 and trend_points at least 2, "
+            f"got {shift_points} and {trend_points}"
+        )
+    clean = values.dropna().sort_index(kind="stable").astype(float)
+    good = {True: UP, False: DOWN, None: None}[higher_is_better]
+    if clean.empty:
+        return RunChart(clean, math.nan, [], good, higher_is_better)
+    points = clean.to_numpy()
+    median = float(np.median(points))
+    labels = [period_label(v) for v in clean.index]
+    signals = _shifts(points, median, shift_points, labels) + _trends(
+        points, trend_points, labels
+    )
+    signals.sort(key=lambda s: (s.start, s.end, s.kind))
+    return RunChart(clean, median, signals, good, higher_is_better)
+
+
+# ------------------------------------------------------------ status and change
+
+
+def _check_cuts(name: str, cuts: Any) -> tuple[float, float, float, float]:
+    try:
+        numbers = tuple(float(c) for c in cuts)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} cut points must be numbers, got {cuts!r}") from error
+    if len(numbers) != 4:
+        raise ValueError(
+            f"{name} cut points must be exactly 4 numbers (the boundaries between "
+            f"5 bands), got {len(numbers)}"
+        )
+    if not all(math.isfinite(c) for c in numbers):
+        raise ValueError(f"{name} cut points must be finite numbers, got {numbers}")
+    if any(b <= a for a, b in zip(numbers, numbers[1:], strict=False)):
+        raise ValueError(f"{name} cut points must be strictly ascending, got {numbers}")
+    return numbers  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class CutPoints:
+    """The district's cut points for one measure: four boundaries, lowest first,
+    between the five status bands (of this year's value) and four between the
+    five change bands (this year's value minus last year's); each set must be
+    strictly ascending."""
+
+    status: tuple[float, float, float, float]
+    change: tuple[float, float, float, float]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _check_cuts("status", self.status))
+        object.__setattr__(self, "change", _check_cuts("change", self.change))
+
+
+def _level(value: float, cuts: tuple[float, ...], higher_is_better: bool) -> int:
+    if not math.isfinite(value):
+        raise ValueError(f"a level needs a finite number, got {value!r}")
+    if higher_is_better:
+        return bisect_right(cuts, value)
+    return len(cuts) - bisect_left(cuts, value)
+
+
+def status_level(value: float, cuts: CutPoints, higher_is_better: bool) -> int:
+    """This year's value placed in one of five bands by the status cut points,
+    as a level from 0 (worst) to 4 (best): when higher is better the highest
+    values are level 4, when lower is better (a suspension rate) the lowest values
+    are level 4. A value exactly on a cut point falls in the better of the two
+    bands it separates: the band above it when higher is better, the band below
+    it when lower is better."""
+    return _level(float(value), cuts.status, higher_is_better)
+
+
+def change_level(change: float, cuts: CutPoints, higher_is_better: bool) -> int:
+    """The change from last year (this year's value minus last year's) placed in
+    one of five bands by the change cut points, as a level from 0 (worst) to 4
+    (best): when higher is better the largest increase is level 4, when lower is
+    better the largest decline is level 4. A change exactly on a cut point falls
+    in the better of the two bands it separates: the band above it when higher is
+    better, the band below it when lower is better."""
+    return _level(float(change), cuts.change, higher_is_better)
+
+
+def dashboard_colour(status_level: int, change_level: int) -> str:
+    """The performance colour for a status level and a change level (each 0
+    worst to 4 best), as on the California School Dashboard's five-by-five grid:
+    from worst to best the colours are Red, Orange, Yellow, Green and Blue; the
+    worst status with the worst change is Red, the best status with the best
+    change is Blue, and the best status with the worst change, like the worst
+    status with the best change, is Yellow."""
+    for name, level in (("status", status_level), ("change", change_level)):
+        if isinstance(level, bool) or level not in range(5):
+            raise ValueError(f"{name} level must be an integer 0 to 4, got {level!r}")
+    return GRID_COLOURS[status_level][change_level]
+
+
+def _label(levels: tuple[str, ...], level: int, higher_is_better: bool) -> str:
+    return levels[level] if higher_is_better else levels[len(levels) - 1 - level]
+
+
+def place_on_grid(
+    current: float,
+    previous: float | None,
+    cuts: CutPoints,
+    higher_is_better: bool,
+) -> dict:
+    """This year's value gives the status and this year's value minus last year's
+    gives the change (rounded to nine decimal places, so that rounding noise in
+    the subtraction cannot move it across a cut point); together they give the
+    colour on the five-by-five grid. The words describe the value itself, as the
+    Dashboard does: for a measure where lower is better a "Very low" status and a
+    "Declined significantly" change are the best. With no value for last year
+    there is a status but no change and no colour."""
+    status = status_level(current, cuts, higher_is_better)
+    result: dict[str, Any] = {
+        "status": _label(STATUS_LEVELS, status, higher_is_better),
+        "change": None,
+        "colour": None,
+        "status_level": status,
+        "change_level": None,
+    }
+    if previous is None or pd.isna(previous):
+        return result
+    difference = round(float(current) - float(previous), CHANGE_DECIMALS)
+    change = change_level(difference, cuts, higher_is_better)
+    result["change"] = _label(CHANGE_LEVELS, change, higher_is_better)
+    result["colour"] = dashboard_colour(status, change)
+    result["change_level"] = change
+    return result
+
+
+# ---------------------------------------------------------- small-group suppression
+
+
+def suppress_small_groups(
+    frame: pd.DataFrame,
+    *,
+    threshold: int,
+    size_column: str = "group_size",
+    value_columns: list[str],
+    group_column: str = "student_group",
+    total_group: str = "All students",
+    by: list[str] | None = None,
+) -> pd.DataFrame:
+    """Within each set of rows that share the ``by`` columns (one measure in one
+    period, say), any student group with fewer students than the threshold, or
+    with no recorded size, is hidden: its figures and its size are blanked and it
+    is marked suppressed; a group of exactly the threshold is shown. The total
+    group (all students) is hidden by this rule only when it is itself below the
+    threshold. When exactly one group other than the total is hidden, the total
+    is shown, and the sizes of the shown groups add up to the total's size minus
+    the hidden group's (so the groups split the total and the hidden one could be
+    worked out by subtraction), the smallest shown group other than the total
+    (the first in row order among equals) is hidden too, so that no hidden group
+    can be worked out on its own; a hidden group whose size is not recorded is
+    treated as if it could be worked out. Rows keep their order and the frame
+    passed in is not changed."""
+    keys = list(by or [])
+    needed = [size_column, group_column, *value_columns, *keys]
+    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"columns not in the frame: {', '.join(missing)}")
+
+    out = frame.copy()
+    sizes = pd.to_numeric(out[size_column], errors="coerce").to_numpy(dtype=float)
+    hidden = np.isnan(sizes) | (sizes < threshold)
+    is_total = (out[group_column] == total_group).fillna(False).to_numpy(dtype=bool)
+    if keys:
+        sets = out[keys].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    else:
+        sets = np.zeros(len(out), dtype=int)
+
+    primary = hidden.copy()
+    for set_id in pd.unique(sets):
+        rows = np.flatnonzero(sets == set_id)
+        totals = [r for r in rows if is_total[r]]
+        if len(totals) > 1:
+            raise ValueError(
+                f"more than one {total_group!r} row in one set of rows "
+                f"(by {keys or 'nothing'})"
+            )
+        if not totals or primary[totals[0]]:
+            continue
+        total = totals[0]
+        groups = [r for r in rows if not is_total[r]]
+        gone = [r for r in groups if primary[r]]
+        shown = [r for r in groups if not primary[r]]
+        if len(gone) != 1 or not shown:
+            continue
+        rest = sizes[total] - sizes[gone[0]]
+        derivable = np.isnan(rest) or math.isclose(
+            float(sizes[shown].sum()), float(rest), rel_tol=0.0, abs_tol=1e-9
+        )
+        if derivable:
+            smallest = min(shown, key=lambda r: (sizes[r], r))
+            hidden[smallest] = True
+
+    mask = pd.Series(hidden, index=out.index)
+    for column in dict.fromkeys([*value_columns, size_column]):
+        out[column] = out[column].mask(mask)
+    out["suppressed"] = hidden
+    return out
