@@ -22,3 +22,23 @@ st.subheader("Growth across reviews")
 growth_views.across_reviews(story)
 st.subheader(f"This year's work ({home.cycle_label(home.school_year(today))})")
 growth_views.year_of_work(growth.this_years_work(store, user, school_id, today))
+
+st.subheader("Measures over time")
+for rule in growth.measure_rules():
+    st.caption(rule)
+names = growth.measure_choices(store, user, school_id)
+if names:
+    measure_id = st.selectbox("Measure", list(names), format_func=names.get)
+    story = growth.measure_story(store, user, school_id, measure_id)
+    st.plotly_chart(growth_views.run_chart_figure(story), key="run-chart")
+    growth_views.signals_text(story)
+    st.markdown(f"**By student group, {story.period}**")
+    growth_views.groups_table(story, growth.small_group_threshold(store))
+
+st.subheader("Status and change")
+placed = growth.status_and_change(store, user, school_id, today)
+grid, table = st.columns([3, 2])
+with grid:
+    st.plotly_chart(growth_views.grid_figure(placed), key="grid")
+with table:
+    growth_views.placed_table(placed)

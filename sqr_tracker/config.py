@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sqr_tracker.measures import CutPoints
 from sqr_tracker.store import Store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +34,41 @@ def data_file(given: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_DB
 
 
-def setting_problem(key: str, value: float) -> str | None:
+# Status and change cut points per measure (the boundaries between the five
+# bands, ascending): the defaults a district may replace with a setting named
+# "cuts.<measure code>" whose value reads "s1,s2,s3,s4|c1,c2,c3,c4".
+DEFAULT_CUTS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "attendance_rate": ((88, 92, 95, 97), (-2, -0.5, 0.5, 2)),
+    "chronic_absence_rate": ((5, 10, 20, 30), (-3, -0.5, 0.5, 3)),
+    "suspension_rate": ((0.5, 1.5, 3, 6), (-1, -0.3, 0.3, 1)),
+    "ela_proficiency": ((25, 40, 55, 70), (-5, -1, 1, 5)),
+    "math_proficiency": ((25, 40, 55, 70), (-5, -1, 1, 5)),
+    "student_survey_positive": ((50, 60, 70, 80), (-5, -1, 1, 5)),
+    "family_survey_positive": ((50, 60, 70, 80), (-5, -1, 1, 5)),
+    "staff_survey_positive": ((50, 60, 70, 80), (-5, -1, 1, 5)),
+}
+CUTS_PREFIX = "cuts."
+
+
+def parse_cuts(text: str) -> CutPoints:
+    """'s1,s2,s3,s4|c1,c2,c3,c4' as cut points (ValueError saying what is wrong)."""
+    status, bar, change = str(text).partition("|")
+    if not bar:
+        raise ValueError("write the status cuts, a bar |, then the change cuts")
+    numbers = [[float(n) for n in part.split(",")] for part in (status, change)]
+    return CutPoints(status=tuple(numbers[0]), change=tuple(numbers[1]))
+
+
+def setting_problem(key: str, value: float | str) -> str | None:
     """Why a value cannot be stored for a setting, or None if it can."""
+    if key.startswith(CUTS_PREFIX):
+        try:
+            parse_cuts(str(value))
+        except ValueError as bad:
+            return str(bad)
+        return None
+    if isinstance(value, str):
+        return f"must be a number, not {value!r}"
     if key not in SETTINGS:
         return f"no district setting is called {key!r}"
     _, low, high = SETTINGS[key]
@@ -43,10 +77,19 @@ def setting_problem(key: str, value: float) -> str | None:
     return None
 
 
+def district_cuts(store: Store) -> dict[str, CutPoints]:
+    """Cut points per measure code: the district's where set, else the defaults."""
+    cuts = {code: CutPoints(*pair) for code, pair in DEFAULT_CUTS.items()}
+    for key, value in store.settings().items():
+        if key.startswith(CUTS_PREFIX):
+            cuts[key.removeprefix(CUTS_PREFIX)] = parse_cuts(value)
+    return cuts
+
+
 def district_settings(store: Store) -> dict[str, float]:
     """The defaults overlaid with what the district has set."""
     stored = store.settings()
-    return {
+    return {  # cut points are read by district_cuts
         key: type(default)(float(stored[key])) if key in stored else default
         for key, default in SETTINGS_DEFAULTS.items()
     }

@@ -9,11 +9,22 @@ from datetime import date
 import pandas as pd
 
 from sqr_tracker.auth import Action, authorize
+from sqr_tracker.config import district_cuts, district_settings
 from sqr_tracker.home import cycle_label, school_year
+from sqr_tracker.measures import (
+    SHIFT_POINTS,
+    TREND_POINTS,
+    RunChart,
+    period_label,
+    place_on_grid,
+    run_chart,
+    suppress_small_groups,
+)
 from sqr_tracker.models import User
 from sqr_tracker.plans import school_plan
 from sqr_tracker.store import Store
 
+TOTAL_GROUP = "All students"
 _NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
@@ -150,3 +161,111 @@ def year_words(work: YearOfWork) -> list[str]:
         f"{_count(work.months_so_far, 'month')} "
         f"({_count(work.check_ins, 'check-in')}).",
     ]
+
+
+# -- measures over time ----------------------------------------------------------------
+
+
+def measure_rules() -> list[str]:
+    """How the run charts mark a real change, in the words the page shows."""
+    return [
+        f"A shift: {SHIFT_POINTS} or more points in a row on the same side of the "
+        "median (points on the median are skipped).",
+        f"A trend: {TREND_POINTS} or more points in a row each rising, or each "
+        "falling (a repeated value is skipped).",
+        "Other ups and downs are ordinary variation, not a sign of change.",
+    ]
+
+
+@dataclass(frozen=True)
+class MeasureStory:
+    measure: dict
+    chart: RunChart
+    events: pd.DataFrame
+    groups: pd.DataFrame
+    period: str
+
+
+def measure_story(
+    store: Store, user: User | None, school_id: int, measure_id: int
+) -> MeasureStory:
+    """One measure for all students as a run chart with the school's events,
+    and its latest value by student group with small groups suppressed."""
+    authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
+    measures = store.school_measures(school_id).set_index("id")
+    measure = {"id": measure_id, **measures.loc[measure_id].to_dict()}
+    values = store.measure_values_of(school_id, measure_id)
+    whole = values[values["student_group"] == TOTAL_GROUP]
+    series = pd.Series(whole["value"].to_numpy(), index=pd.to_datetime(whole["period"]))
+    chart = run_chart(series, higher_is_better=bool(measure["higher_is_better"]))
+    events = store.school_events(school_id)
+    if not series.empty:
+        events = events[pd.to_datetime(events["happened_on"]) >= series.index.min()]
+    latest = values["period"].max() if not values.empty else None
+    threshold = small_group_threshold(store)
+    groups = suppress_small_groups(
+        values[values["period"] == latest][["student_group", "value", "group_size"]],
+        threshold=threshold,
+        value_columns=["value"],
+        total_group=TOTAL_GROUP,
+    )
+    label = period_label(pd.Timestamp(latest)) if latest is not None else ""
+    return MeasureStory(
+        measure,
+        chart,
+        events.reset_index(drop=True),
+        groups.reset_index(drop=True),
+        label,
+    )
+
+
+def measure_choices(store: Store, user: User | None, school_id: int) -> dict:
+    """The measures recorded for a school, by id, with their names."""
+    authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
+    measures = store.school_measures(school_id)
+    return dict(zip(measures["id"].astype(int), measures["name"], strict=True))
+
+
+def small_group_threshold(store: Store) -> int:
+    return int(district_settings(store)["small_group_threshold"])
+
+
+def status_and_change(
+    store: Store, user: User | None, school_id: int, today: date
+) -> pd.DataFrame:
+    """Each measure's level this school year and its change from last year,
+    placed on the five-by-five grid with the district's cut points."""
+    authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
+    cuts = district_cuts(store)
+    rows = []
+    for measure in store.school_measures(school_id).itertuples():
+        yearly = _yearly(store.measure_values_of(school_id, measure.id, [TOTAL_GROUP]))
+        if yearly.empty or measure.code not in cuts:
+            continue
+        current = yearly.iloc[-1]
+        previous = yearly.iloc[-2] if len(yearly) > 1 else None
+        place = place_on_grid(
+            float(current),
+            None if previous is None else float(previous),
+            cuts[measure.code],
+            bool(measure.higher_is_better),
+        )
+        difference = None if previous is None else round(float(current - previous), 1)
+        rows.append(
+            {
+                "measure": measure.name,
+                "year": cycle_label(yearly.index[-1]),
+                "value": round(float(current), 1),
+                "difference": difference,
+                **place,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _yearly(values: pd.DataFrame) -> pd.Series:
+    """Values by school year (the mean of its months for a monthly measure)."""
+    if values.empty:
+        return pd.Series(dtype=float)
+    years = pd.to_datetime(values["period"]).map(lambda day: school_year(day.date()))
+    return values.groupby(years.to_numpy())["value"].mean().sort_index()

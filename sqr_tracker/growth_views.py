@@ -6,13 +6,22 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sqr_tracker.growth import Growth, YearOfWork, year_words
+from sqr_tracker.growth import Growth, MeasureStory, YearOfWork, year_words
 from sqr_tracker.home import cycle_label
+from sqr_tracker.measures import GRID_COLOURS
 from sqr_tracker.views import plain
 
 # A colour-blind-safe palette for one line per standard.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-             "#F0E442", "#000000"]  # fmt: skip
+OKABE_ITO = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+]
 
 
 def celebrate(growth: Growth) -> None:
@@ -90,3 +99,178 @@ def year_of_work(work: YearOfWork) -> None:
         "Months updated", f"{work.months_checked_in} of {work.months_so_far}"
     )
     st.caption(" ".join(year_words(work)))
+
+
+# -- measures ------------------------------------------------------------------------
+
+ADVERSE, FAVOURABLE = "#D55E00", "#0072B2"
+# Direction-free words for the grid's bands, worst to best, so that one grid
+# serves measures where higher is better and those where lower is.
+STATUS_WORDS = ("Weakest", "Weak", "Middle", "Strong", "Strongest")
+CHANGE_WORDS = ("Worsened a lot", "Worsened", "Held", "Improved", "Improved a lot")
+DASHBOARD = {
+    "Red": "#d7301f",
+    "Orange": "#fc8d59",
+    "Yellow": "#fee08b",
+    "Green": "#91cf60",
+    "Blue": "#4575b4",
+}
+
+
+def run_chart_figure(story: MeasureStory) -> go.Figure:
+    """The measure's values, its median, each signal's points, and the events."""
+    chart = story.chart
+    figure = go.Figure()
+    figure.add_scatter(
+        x=chart.values.index,
+        y=chart.values.to_numpy(),
+        mode="lines+markers",
+        name=story.measure["name"],
+        line={"color": "#4d4d4d"},
+        marker={"size": 6},
+    )
+    figure.add_hline(
+        y=chart.median,
+        line_dash="dash",
+        line_color="#7f7f7f",
+        annotation_text=f"median {chart.median:g}",
+    )
+    for signal in chart.signals:
+        part = chart.values.iloc[signal.start : signal.end + 1]
+        good = chart.is_favourable(signal)
+        figure.add_scatter(
+            x=part.index,
+            y=part.to_numpy(),
+            mode="markers",
+            name=signal.description,
+            marker={
+                "size": 11,
+                "symbol": "circle-open" if good else "x",
+                "color": FAVOURABLE if good else ADVERSE,
+                "line": {"width": 2},
+            },
+        )
+    for event in story.events.itertuples():
+        figure.add_vline(
+            x=pd.Timestamp(event.happened_on), line_dash="dot", line_color="#999999"
+        )
+        figure.add_annotation(
+            x=pd.Timestamp(event.happened_on),
+            y=1,
+            yref="paper",
+            text=event.kind,
+            showarrow=False,
+            textangle=-90,
+            xanchor="right",
+            font={"size": 10},
+        )
+    figure.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+        yaxis_title=story.measure["unit"],
+    )
+    return figure
+
+
+def signals_text(story: MeasureStory) -> None:
+    """Each signal in words, marked as good news or a concern."""
+    chart = story.chart
+    if not chart.signals:
+        st.caption("No shift or trend: the changes are ordinary variation.")
+    for signal in chart.signals:
+        good = chart.is_favourable(signal)
+        verdict = "good news" if good else "a concern" if good is False else ""
+        st.markdown(
+            f"- {plain(signal.description)}" + (f" — {verdict}" if verdict else "")
+        )
+    if not story.events.empty:
+        for event in story.events.itertuples():
+            st.caption(
+                plain(
+                    f"{event.happened_on:%-d %b %Y} · {event.kind}: {event.description}"
+                )
+            )
+
+
+def groups_table(story: MeasureStory, threshold: int) -> None:
+    """The latest value by student group; small groups are not shown."""
+    if story.groups.empty:
+        return
+    st.dataframe(
+        story.groups[["student_group", "value", "group_size"]],
+        hide_index=True,
+        width="stretch",
+        placeholder=f"fewer than {threshold}",
+        column_config={
+            "student_group": "Student group",
+            "value": st.column_config.NumberColumn(
+                story.measure["name"], format="%.1f"
+            ),
+            "group_size": st.column_config.NumberColumn("Students", format="%d"),
+        },
+    )
+
+
+def grid_figure(placed: pd.DataFrame) -> go.Figure:
+    """The five-by-five grid, with the school's measures placed on it."""
+    z = [
+        [list(DASHBOARD).index(GRID_COLOURS[s][c]) for c in range(5)] for s in range(5)
+    ]
+    scale = [(i / 4, colour) for i, colour in enumerate(DASHBOARD.values())]
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(CHANGE_WORDS),
+            y=list(STATUS_WORDS),
+            colorscale=scale,
+            showscale=False,
+            hoverinfo="skip",
+            zmin=0,
+            zmax=4,
+        )
+    )
+    cells = (
+        placed.dropna(subset=["change_level"])
+        .groupby(["status_level", "change_level"])["measure"]
+        .apply("<br>".join)
+    )
+    for (status, change), names in cells.items():
+        figure.add_annotation(
+            x=CHANGE_WORDS[int(change)],
+            y=STATUS_WORDS[int(status)],
+            text=names,
+            showarrow=False,
+            font={"size": 11},
+        )
+    figure.update_layout(
+        height=420,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis_title="change from last year",
+        yaxis_title="this year",
+    )
+    return figure
+
+
+def placed_table(placed: pd.DataFrame) -> None:
+    """Each measure's value, change and band, in the district's own labels."""
+    if placed.empty:
+        st.caption("No measures recorded for this school yet.")
+        return
+    st.dataframe(
+        placed[
+            ["measure", "year", "value", "difference", "status", "change", "colour"]
+        ],
+        hide_index=True,
+        width="stretch",
+        placeholder="first year",
+        column_config={
+            "measure": "Measure",
+            "year": "Year",
+            "value": "Value",
+            "difference": "Change",
+            "status": "Status",
+            "change": "Change band",
+            "colour": "Colour",
+        },
+    )

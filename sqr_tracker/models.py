@@ -325,8 +325,10 @@ class DeadlineIn(Strict):
 
 
 class SettingIn(Strict):
+    """A number, or for cut points ("cuts.<measure code>") a text."""
+
     key: Text
-    value: float
+    value: float | str
 
 
 class UserIn(Strict):

@@ -1011,7 +1011,7 @@ class Store:
         self, school_id: int, measure_id: int, groups: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """A measure's values for a school by period and student group."""
-        where, params = _in_filter("student_group", groups)
+        where, params = _in_filter("student_group", groups, "VARCHAR")
         condition = where.replace("WHERE", "AND") if where else ""
         return self.frame(
             f"""
@@ -1073,10 +1073,13 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
         raise
 
 
-def _in_filter(column: str, ids: Sequence[int] | None) -> tuple[str, dict[str, Any]]:
+def _in_filter(
+    column: str, ids: Sequence[Any] | None, kind: str = "INTEGER"
+) -> tuple[str, dict[str, Any]]:
+    """'WHERE column IN (the list)' with the list as one parameter, or nothing."""
     if ids is None:
         return "", {}
-    return f"WHERE {column} IN (SELECT unnest($ids::INTEGER[]))", {"ids": list(ids)}
+    return f"WHERE {column} IN (SELECT unnest($ids::{kind}[]))", {"ids": list(ids)}
 
 
 def _check_table(table: str) -> None:

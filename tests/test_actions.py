@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from sqr_tracker import actions
-from sqr_tracker.config import district_settings
+from sqr_tracker.config import district_cuts, district_settings
 from sqr_tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from sqr_tracker.store import COUNTED
 
@@ -496,7 +496,7 @@ def test_a_district_setting_must_be_known_and_within_bounds(store, people):
         )
     with pytest.raises(InvalidInput, match="no district setting is called 'colour'"):
         actions.change_setting(store, office, {"key": "colour", "value": 1})
-    with pytest.raises(InvalidInput, match="value"):
+    with pytest.raises(InvalidInput, match="must be a number, not 'lots'"):
         actions.change_setting(
             store, office, {"key": "check_in_stale_days", "value": "lots"}
         )
@@ -507,6 +507,20 @@ def test_a_district_setting_must_be_known_and_within_bounds(store, people):
             store, office, {"key": "check_in_stale_days", "value": 60}, version=0
         )
     assert district_settings(store)["check_in_stale_days"] == 30
+
+
+def test_cut_points_are_a_setting_read_back_as_cut_points(store, people):
+    office = people["office"]
+    with pytest.raises(InvalidInput, match="strictly ascending"):
+        actions.change_setting(
+            store, office, {"key": "cuts.attendance_rate", "value": "1,2,2,3|1,2,3,4"}
+        )
+    actions.change_setting(
+        store, office, {"key": "cuts.attendance_rate", "value": "80,85,90,95|-3,-1,1,3"}
+    )
+    cuts = district_cuts(store)["attendance_rate"]
+    assert (cuts.status, cuts.change) == ((80, 85, 90, 95), (-3, -1, 1, 3))
+    assert district_cuts(store)["suspension_rate"].status == (0.5, 1.5, 3, 6)
 
 
 def test_a_review_is_led_by_an_active_reviewer_on_known_standards(store, people):
