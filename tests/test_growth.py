@@ -149,3 +149,68 @@ def test_the_growth_command_gives_levels_words_and_the_year(store, capsys):
     assert answer["words"][0].startswith("S1 Quality learning experiences")
     assert answer["this_year"]["since"] == "2026-08-01"
     assert answer["this_year"]["check_ins"] == 1
+
+
+def add_values(store, rows: list[tuple]) -> None:
+    """(period, student group, value, group size) of attendance at school 1."""
+    for period, group, value, size in rows:
+        store.rows(
+            "INSERT INTO measure_values VALUES (1, 1, ?, ?, ?, ?)",
+            [period, group, value, size],
+        )
+
+
+def test_a_measure_story_marks_a_shift_and_hides_small_groups(store, people):
+    months = pd.date_range("2026-01-01", periods=8, freq="MS")
+    values = [90, 89, 91, 92, 93, 94, 95, 93]
+    add_values(
+        store,
+        [
+            (m.date(), "All students", v, 400)
+            for m, v in zip(months, values, strict=True)
+        ],
+    )
+    last = months[-1].date()
+    add_values(store, [(last, "English learners", 92.0, 120), (last, "Asian", 99.0, 6)])
+    story = growth.measure_story(store, people["principal.a"], 1, 1)
+    assert story.chart.median == 92.5
+    assert [s.description for s in story.chart.signals] == [
+        "6 points in a row rising (Feb 2026 to Jul 2026)"
+    ]
+    assert story.chart.adverse() == []
+    assert story.period == "Aug 2026"
+    shown = story.groups.set_index("student_group")
+    assert shown.loc["Asian", "suppressed"] and pd.isna(shown.loc["Asian", "value"])
+    assert pd.isna(shown.loc["Asian", "group_size"])
+    assert shown.loc["English learners", "value"] == 92.0
+    with pytest.raises(PermissionDenied):
+        growth.measure_story(store, people["viewer"], 1, 1)
+
+
+def test_status_and_change_places_this_year_against_last(store, people):
+    add_values(
+        store,
+        [
+            ("2025-09-01", "All students", 91.0, 400),
+            ("2026-09-01", "All students", 96.0, 400),
+        ],
+    )
+    actions.change_setting(
+        store,
+        people["office"],
+        {"key": "cuts.attendance", "value": "88,92,95,97|-2,-0.5,0.5,2"},
+    )
+    placed = growth.status_and_change(store, people["office"], 1, TODAY)
+    assert placed[
+        ["measure", "year", "value", "difference", "status", "change", "colour"]
+    ].values.tolist() == [
+        [
+            "Attendance rate",
+            "2026–27",
+            96.0,
+            5.0,
+            "High",
+            "Increased significantly",
+            "Blue",
+        ],
+    ]
