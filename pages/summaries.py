@@ -1,20 +1,39 @@
-"""School summaries: each school's published ratings in plain words."""
+"""School summaries: each school's published reviews and growth, in plain words."""
+
+from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import home, session
+from sqr_tracker import growth, home, session, views
 
 store, user = session.require_page(__file__)
 schools = home.summary_choices(store, user)
 
 st.title("School summaries")
 st.caption(
-    "What each school's published reviews found, standard by standard. Schools are "
-    "listed by name: reviews are for improvement, not for ranking."
+    "What each school's published reviews found, standard by standard, and how it "
+    "has grown. Schools are listed by name: reviews are for improvement, not for "
+    "ranking."
 )
 school_id = st.selectbox("School", options=list(schools), format_func=schools.get)
-summary = home.published_summary(store, user, school_id)
-if summary.empty:
+story = growth.public_story(store, user, school_id, date.today())
+if story.levels.empty:
     st.info("This school has no published review yet.")
 else:
-    st.dataframe(summary, hide_index=True, width="stretch")
+    st.subheader("Growth")
+    for sentence in story.words:
+        st.markdown(f"- {views.plain(sentence)}")
+    st.subheader("Ratings in each review")
+    st.dataframe(
+        story.levels,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "code": "",
+            "standard": "Standard",
+            "change": "Levels since the review before",
+        },
+    )
+st.subheader("This year's work")
+for sentence in story.year:
+    st.markdown(f"- {views.plain(sentence)}")

@@ -269,3 +269,35 @@ def _yearly(values: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype=float)
     years = pd.to_datetime(values["period"]).map(lambda day: school_year(day.date()))
     return values.groupby(years.to_numpy())["value"].mean().sort_index()
+
+
+# -- the public summary --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicStory:
+    """What the board and the community read: published ratings, growth in
+    words and the year's work in counts; no notes, names or student groups."""
+
+    levels: pd.DataFrame
+    words: list[str]
+    year: list[str]
+
+
+def public_story(
+    store: Store, user: User | None, school_id: int, today: date
+) -> PublicStory:
+    authorize(store, user, Action.READ_PUBLISHED, school_id=school_id)
+    scale = store.rating_scale()
+    labels = dict(zip(scale["level"], scale["label"], strict=True))
+    story = growth_of(store.ratings_by_review(school_id), labels, max(labels))
+    since = date(school_year(today), 8, 1)
+    done = store.year_of_work(school_id, since, today)
+    year = [
+        f"{_count(done['milestones_met'], 'milestone')} of the school's plan met "
+        f"and {_count(done['steps_done'], 'action step')} done since "
+        f"{since:%-d %B %Y}.",
+        f"The plan was updated in {_count(done['months_checked_in'], 'month')} "
+        "this year.",
+    ]
+    return PublicStory(levels_by_review(story), story.words, year)

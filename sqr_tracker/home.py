@@ -172,35 +172,6 @@ def standards_and_scale(
     return standards, store.rating_scale()
 
 
-def published_summary(store: Store, user: User | None, school_id: int) -> pd.DataFrame:
-    """Per standard, the consensus level of the school's last two published
-    reviews, in words: no notes, no names, no other schools."""
-    authorize(store, user, Action.READ_PUBLISHED, school_id=school_id)
-    ratings = store.published_consensus(school_id)
-    if ratings.empty:
-        return ratings
-    cycles = sorted(ratings["cycle_year"].unique())[-2:]
-    latest = ratings[ratings["cycle_year"] == cycles[-1]].set_index("code")
-    summary = latest[["standard", "label", "level"]].rename(
-        columns={"standard": "Standard", "label": f"Review {cycle_label(cycles[-1])}"}
-    )
-    if len(cycles) == 2:
-        before = ratings[ratings["cycle_year"] == cycles[0]].set_index("code")
-        summary.insert(1, f"Review {cycle_label(cycles[0])}", before["label"])
-        summary["Change"] = (latest["level"] - before["level"]).map(change_words)
-    return summary.drop(columns=["level"]).reset_index(drop=True)
-
-
-def change_words(steps: float) -> str:
-    if pd.isna(steps):
-        return "not rated before"
-    steps = int(steps)
-    if steps == 0:
-        return "held steady"
-    word = "level" if abs(steps) == 1 else "levels"
-    return f"up {steps} {word}" if steps > 0 else f"down {-steps} {word}"
-
-
 def _scope(store: Store, user: User | None) -> list[int] | None:
     """The school ids the user may see in aggregate, refusing users who see none."""
     scope = visible_school_ids(store, user)

@@ -674,22 +674,6 @@ class Store:
             {"review": review_id},
         )
 
-    def published_consensus(self, school_id: int) -> pd.DataFrame:
-        """Consensus levels of every published review of a school, by standard."""
-        return self.frame(
-            """
-            SELECT r.cycle_year, s.code, s.name AS standard, s.sort_order,
-                   x.level, l.label
-            FROM reviews r
-            JOIN ratings x ON x.review_id = r.id AND x.rater_kind = 'consensus'
-            JOIN standards s ON s.id = x.standard_id AND s.parent_id IS NULL
-            JOIN rating_levels l ON l.level = x.level
-            WHERE r.school_id = ? AND r.published_on IS NOT NULL
-            ORDER BY r.cycle_year, s.sort_order
-            """,
-            [school_id],
-        )
-
     def reviews_for_reviewer(self, user_id: int) -> pd.DataFrame:
         return self.frame(
             """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import TODAY
 
-from sqr_tracker import home
+from sqr_tracker import growth, home
 from sqr_tracker.auth import visible_school_ids
 from sqr_tracker.errors import PermissionDenied
 
@@ -45,11 +45,19 @@ def test_a_survey_below_a_tenth_is_very_limited(store, people):
 def test_each_role_sees_the_schools_of_its_scope(store, people):
     scopes = {name: visible_school_ids(store, people[name]) for name in people}
     assert scopes == {
-        "principal.a": [1], "team.a": [1], "principal.b": [2], "team.c": [3],
-        "lead.north": [1, 2], "lead.south": [3], "office": None,
-        "reviewer.lead": [1, 3], "reviewer.team": [1], "reviewer.other": [],
-        "viewer": [], "gone": [],
-    }  # fmt: skip
+        "principal.a": [1],
+        "team.a": [1],
+        "principal.b": [2],
+        "team.c": [3],
+        "lead.north": [1, 2],
+        "lead.south": [3],
+        "office": None,
+        "reviewer.lead": [1, 3],
+        "reviewer.team": [1],
+        "reviewer.other": [],
+        "viewer": [],
+        "gone": [],
+    }
     assert visible_school_ids(store, None) == []
 
 
@@ -64,9 +72,12 @@ def test_a_network_lead_sees_only_their_networks_plans(store, people):
 def test_district_numbers_count_the_whole_district(store, people):
     numbers = home.district_numbers(store, people["office"], TODAY)
     assert numbers.figures == {
-        "Schools": 3, "Open goals": 1, "Overdue action steps": 1,
-        "Open support requests": 0, "Checked in this month": "0 of 3",
-    }  # fmt: skip
+        "Schools": 3,
+        "Open goals": 1,
+        "Overdue action steps": 1,
+        "Open support requests": 0,
+        "Checked in this month": "0 of 3",
+    }
     assert numbers.reviews_by_phase.values.tolist() == [["site visit", 1]]
     assert numbers.consensus_counts[["code", "label", "schools"]].values.tolist() == [
         ["S1", "Developing", 1],
@@ -74,17 +85,30 @@ def test_district_numbers_count_the_whole_district(store, people):
     ]
 
 
-def test_the_published_summary_has_levels_in_words_and_no_notes(store, people):
-    summary = home.published_summary(store, people["viewer"], 1)
-    assert summary.to_dict("records") == [
-        {"Standard": "Quality learning experiences for all students",
-         "Review 2024–25": "Developing"},
-        {"Standard": "Safe, supportive, and healthy learning environments",
-         "Review 2024–25": "Proficient"},
-    ]  # fmt: skip
-    assert home.published_summary(store, people["viewer"], 3).empty
+def test_the_public_story_has_published_levels_growth_and_counts_only(store, people):
+    story = growth.public_story(store, people["viewer"], 1, TODAY)
+    assert story.levels.to_dict("records") == [
+        {
+            "code": "S1",
+            "standard": "Quality learning experiences for all students",
+            "2024–25": "Developing",
+            "change": None,
+        },
+        {
+            "code": "S2",
+            "standard": "Safe, supportive, and healthy learning environments",
+            "2024–25": "Proficient",
+            "change": None,
+        },
+    ]
+    assert story.year == [
+        "0 milestones of the school's plan met and 0 action steps done since "
+        "1 August 2026.",
+        "The plan was updated in 1 month this year.",
+    ]
+    assert growth.public_story(store, people["viewer"], 3, TODAY).levels.empty
     with pytest.raises(PermissionDenied):
-        home.published_summary(store, None, 1)
+        growth.public_story(store, None, 1, TODAY)
 
 
 def test_a_reviewer_sees_their_reviews_current_first(store, people):
@@ -99,15 +123,6 @@ def test_a_reviewer_sees_their_reviews_current_first(store, people):
         "reviewer",
         "reviewer",
     ]
-
-
-@pytest.mark.parametrize(
-    ("steps", "words"),
-    [(0, "held steady"), (1, "up 1 level"), (2, "up 2 levels"), (-1, "down 1 level"),
-     (float("nan"), "not rated before")],
-)  # fmt: skip
-def test_change_words(steps, words):
-    assert home.change_words(steps) == words
 
 
 def test_school_years_start_in_august():
