@@ -15,28 +15,47 @@ school = store.schools([school_id]).iloc[0].to_dict()
 st.caption(views.plain(f"{school['name']} · {home.school_line(school)}"))
 
 story = growth.growth_across_reviews(store, user, school_id)
+work = growth.this_years_work(store, user, school_id, today)
+placed = growth.status_and_change(store, user, school_id, today)
+names = growth.measure_choices(store, user, school_id)
+
+if st.toggle(
+    "Presentation mode",
+    key="presenting",
+    help="The same story as slides, to click through in a staff meeting",
+):
+    chosen = st.multiselect(
+        "Measures to show",
+        list(names),
+        format_func=names.get,
+        default=list(names)[:2],
+        key="slide-measures",
+    )
+    measures = [growth.measure_story(store, user, school_id, m) for m in chosen]
+    growth_views.presentation(
+        growth_views.story_slides(school["name"], story, measures, placed, work)
+    )
+    st.stop()
 
 st.subheader("Celebrate growth, keep the bar high")
 growth_views.celebrate(story)
 st.subheader("Growth across reviews")
 growth_views.across_reviews(story)
 st.subheader(f"This year's work ({home.cycle_label(home.school_year(today))})")
-growth_views.year_of_work(growth.this_years_work(store, user, school_id, today))
+growth_views.year_of_work(work)
 
 st.subheader("Measures over time")
 for rule in growth.measure_rules():
     st.caption(rule)
-names = growth.measure_choices(store, user, school_id)
 if names:
     measure_id = st.selectbox("Measure", list(names), format_func=names.get)
-    story = growth.measure_story(store, user, school_id, measure_id)
-    st.plotly_chart(growth_views.run_chart_figure(story), key="run-chart")
-    growth_views.signals_text(story)
-    st.markdown(f"**By student group, {story.period}**")
-    growth_views.groups_table(story, growth.small_group_threshold(store))
+    measure = growth.measure_story(store, user, school_id, measure_id)
+    st.plotly_chart(growth_views.run_chart_figure(measure), key="run-chart")
+    growth_views.signals_text(measure)
+    st.markdown(f"**By student group, {measure.period}**")
+    growth_views.groups_table(measure, growth.small_group_threshold(store))
 
 st.subheader("Status and change")
-placed = growth.status_and_change(store, user, school_id, today)
 grid, table = st.columns([3, 2])
 with grid:
     st.plotly_chart(growth_views.grid_figure(placed), key="grid")

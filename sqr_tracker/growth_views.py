@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -274,3 +276,81 @@ def placed_table(placed: pd.DataFrame) -> None:
             "colour": "Colour",
         },
     )
+
+
+# -- presentation mode ---------------------------------------------------------------
+
+SLIDE_KEY = "growth:slide"
+
+
+def presentation(slides: list[tuple[str, Callable[[], None]]]) -> None:
+    """One full-width slide at a time, with buttons to move through them."""
+    count = len(slides)
+    index = min(st.session_state.get(SLIDE_KEY, 0), count - 1)
+    title, draw = slides[index]
+    back, where, forward = st.columns([1, 6, 1])
+    back.button(
+        "◀ Back",
+        key="slide-back",
+        disabled=index == 0,
+        on_click=_turn,
+        args=(-1, count),
+        width="stretch",
+    )
+    where.progress((index + 1) / count, text=f"Slide {index + 1} of {count}")
+    forward.button(
+        "Next ▶",
+        key="slide-next",
+        disabled=index == count - 1,
+        on_click=_turn,
+        args=(1, count),
+        width="stretch",
+    )
+    st.header(title)
+    draw()
+
+
+def _turn(step: int, count: int) -> None:
+    index = st.session_state.get(SLIDE_KEY, 0) + step
+    st.session_state[SLIDE_KEY] = max(0, min(index, count - 1))
+
+
+def big_sentences(sentences: list[str]) -> None:
+    for sentence in sentences:
+        st.markdown(f"### {plain(sentence)}")
+
+
+def story_slides(
+    school: str,
+    story: Growth,
+    measures: list[MeasureStory],
+    placed: pd.DataFrame,
+    work: YearOfWork,
+) -> list[tuple[str, Callable[[], None]]]:
+    """The growth story as slides: the school, growth in words, ratings across
+    reviews, each measure over time, status and change, and the year's work."""
+    slides = [
+        (school, lambda: big_sentences(["Our growth, and the distance still to go."])),
+        ("Celebrate growth, keep the bar high", lambda: big_sentences(story.words)),
+        ("Growth across reviews", lambda: across_reviews(story)),
+    ]
+    for measure in measures:
+        slides.append(
+            (
+                f"{measure.measure['name']} over time",
+                lambda m=measure: _measure_slide(m),
+            )
+        )
+    slides.append(
+        (
+            "Status and change",
+            lambda: st.plotly_chart(grid_figure(placed), key="slide-grid"),
+        )
+    )
+    slides.append(("This year's work", lambda: year_of_work(work)))
+    return slides
+
+
+def _measure_slide(story: MeasureStory) -> None:
+    st.plotly_chart(run_chart_figure(story), key=f"slide-{story.measure['id']}")
+    signals_text(story)

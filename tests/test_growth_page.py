@@ -1,0 +1,60 @@
+"""The growth story page through AppTest, presentation mode included."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sqr_tracker.demo import build_demo_file
+from sqr_tracker.session import DEMO_USER_KEY
+from sqr_tracker.store import Store
+
+
+@pytest.fixture
+def page(tmp_path, monkeypatch):
+    path = tmp_path / "demo.duckdb"
+    build_demo_file(path, schools=12, seed=8, today=date.today())
+    monkeypatch.setenv("SQR_TRACKER_DB", str(path))
+    store = Store.open(path)
+    growth_page = AppTest.from_file("../pages/growth.py", default_timeout=30)
+    principal = store.user_by_email("principal@demo.sqr")
+    growth_page.session_state[DEMO_USER_KEY] = principal.id
+    growth_page.school = store.schools([principal.school_id])["name"].iloc[0]
+    yield growth_page.run()
+    store.close()
+
+
+def test_the_story_shows_growth_measures_and_the_grid(page):
+    assert not page.exception
+    assert page.title[0].value == "Our growth"
+    headings = [h.value for h in page.subheader]
+    assert headings[:2] == [
+        "Celebrate growth, keep the bar high",
+        "Growth across reviews",
+    ]
+    assert "Measures over time" in headings and "Status and change" in headings
+    sentences = [m.value for m in page.markdown if m.value.startswith("- S")]
+    assert len(sentences) == 6
+    assert any("to go to Exemplary" in s or "top of the scale" in s for s in sentences)
+
+
+def test_presentation_mode_steps_through_the_slides(page):
+    page.toggle(key="presenting").set_value(True).run()
+    assert not page.exception
+    assert page.header[0].value == page.school
+    progress = lambda: page.get("progress")[0].proto.text  # noqa: E731
+    assert progress().startswith("Slide 1 of ")
+    count = int(progress().split()[-1])
+    seen = [page.header[0].value]
+    for _ in range(count - 1):
+        page.button(key="slide-next").click().run()
+        seen.append(page.header[0].value)
+    assert seen[1:3] == ["Celebrate growth, keep the bar high", "Growth across reviews"]
+    assert seen[-2:] == ["Status and change", "This year's work"]
+    assert sum(title.endswith(" over time") for title in seen) == 2
+    assert page.button(key="slide-next").disabled
+    page.button(key="slide-back").click().run()
+    assert page.header[0].value == "Status and change"
+    assert not page.exception
