@@ -24,13 +24,14 @@ if st.toggle(
     key="presenting",
     help="The same story as slides, to click through in a staff meeting",
 ):
-    chosen = st.multiselect(
-        "Measures to show",
-        list(names),
-        format_func=names.get,
-        default=list(names)[:2],
-        key="slide-measures",
-    )
+    with st.expander("Choose the measures to show"):
+        chosen = st.multiselect(
+            "Measures",
+            list(names),
+            format_func=names.get,
+            default=list(names)[:2],
+            key="slide-measures",
+        )
     measures = [growth.measure_story(store, user, school_id, m) for m in chosen]
     growth_views.presentation(
         growth_views.story_slides(school["name"], story, measures, placed, work)
