@@ -63,6 +63,23 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def add_from(capsys, db: str, path: str, email: str = "team.a@test.sqr"):
+    """`checkins add` of school 1 from a file, as the site team member."""
+    return run(
+        capsys,
+        "checkins",
+        "add",
+        "--db",
+        db,
+        "--school",
+        "1",
+        "--file",
+        path,
+        "--as",
+        email,
+    )
+
+
 def write_csv(tmp_path, text: str, name: str = "updates.csv") -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -293,19 +310,7 @@ def test_checkins_add_saves_every_row_with_its_history(store, db, tmp_path, caps
         + "action step,1,done,Everyone trained,,1\n"
         + "goal,1,in progress,=SUM(A1),,\n",
     )
-    code, out, err = run(
-        capsys,
-        "checkins",
-        "add",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--file",
-        path,
-        "--as",
-        "team.a@test.sqr",
-    )
+    code, out, err = add_from(capsys, db, path)
     assert (code, err) == (0, "")
     assert out == "Saved 2 check-ins for Alder Elementary.\n"
     saved = store.check_ins_of(1)
@@ -359,19 +364,7 @@ def test_one_bad_row_saves_nothing_and_every_problem_is_named(
         + "goal,7,done,,,\n",
         "bad.csv",
     )
-    code, out, err = run(
-        capsys,
-        "checkins",
-        "add",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--file",
-        path,
-        "--as",
-        "team.a@test.sqr",
-    )
+    code, out, err = add_from(capsys, db, path)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"sqr-tracker: The check-in from {path} was not saved; nothing was changed:",
@@ -395,19 +388,7 @@ def test_rows_the_plan_refuses_are_named_together(store, db, tmp_path, capsys):
         + "goal,1,finished,,,\n"
     )
     path = write_csv(tmp_path, text)
-    code, _, err = run(
-        capsys,
-        "checkins",
-        "add",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--file",
-        path,
-        "--as",
-        "team.a@test.sqr",
-    )
+    code, _, err = add_from(capsys, db, path)
     assert code == 1
     problems = err.splitlines()[1:]
     assert problems == [
@@ -415,19 +396,7 @@ def test_rows_the_plan_refuses_are_named_together(store, db, tmp_path, capsys):
         "'in progress', 'done' or 'blocked'",
     ], "the rows' own problems first"
     path = write_csv(tmp_path, text.removesuffix("goal,1,finished,,,\n"))
-    code, _, err = run(
-        capsys,
-        "checkins",
-        "add",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--file",
-        path,
-        "--as",
-        "team.a@test.sqr",
-    )
+    code, _, err = add_from(capsys, db, path)
     assert code == 1
     assert err.splitlines()[1:] == [
         f"  row 1 (line 2 of {path}), version: action step 1 would change from "
@@ -444,19 +413,7 @@ def test_a_stale_version_rolls_the_whole_check_in_back(store, db, tmp_path, caps
         tmp_path,
         HEADER + "goal,1,in progress,first row,,\n" + "action step,1,done,,,9\n",
     )
-    code, _, err = run(
-        capsys,
-        "checkins",
-        "add",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--file",
-        path,
-        "--as",
-        "team.a@test.sqr",
-    )
+    code, _, err = add_from(capsys, db, path)
     assert code == 1
     assert "This action step was changed by" in err
     assert check_in_count(store) == 1
@@ -628,19 +585,7 @@ def test_the_due_sheet_filled_in_is_accepted_as_it_is(store, db, tmp_path, capsy
     ]
     path = write_csv(tmp_path, "\n".join(filled) + "\n")
     before = check_in_count(store)
-    code, out, err = run(
-        capsys,
-        "checkins",
-        "add",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--file",
-        path,
-        "--as",
-        "team.a@test.sqr",
-    )
+    code, out, err = add_from(capsys, db, path)
     assert (code, err) == (0, "")
     plural = "s" if len(rows) > 1 else ""
     assert out.strip() == f"Saved {len(rows)} check-in{plural} for Alder Elementary."

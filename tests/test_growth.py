@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from conftest import TODAY
+from conftest import SCHOOL_1_LEVELS, TODAY
 
 from sqr_tracker import actions, growth
 from sqr_tracker.errors import PermissionDenied
@@ -132,20 +132,7 @@ def test_the_growth_command_gives_levels_words_and_the_year(store, capsys):
     )
     assert code == 0
     answer = json.loads(capsys.readouterr().out)
-    assert answer["standards"] == [
-        {
-            "code": "S1",
-            "standard": "Quality learning experiences for all students",
-            "2024–25": "Developing",
-            "change": None,
-        },
-        {
-            "code": "S2",
-            "standard": "Safe, supportive, and healthy learning environments",
-            "2024–25": "Proficient",
-            "change": None,
-        },
-    ]
+    assert answer["standards"] == SCHOOL_1_LEVELS
     assert answer["words"][0].startswith("S1 Quality learning experiences")
     assert answer["this_year"]["since"] == "2026-08-01"
     assert answer["this_year"]["check_ins"] == 1
