@@ -188,11 +188,8 @@ def signals_text(story: MeasureStory) -> None:
         )
     if not story.events.empty:
         for event in story.events.itertuples():
-            st.caption(
-                plain(
-                    f"{event.happened_on:%-d %b %Y} · {event.kind}: {event.description}"
-                )
-            )
+            day = f"{event.happened_on:%-d %b %Y}"
+            st.caption(plain(f"{day} · {event.kind}: {event.description}"))
 
 
 def groups_table(story: MeasureStory, threshold: int) -> None:
