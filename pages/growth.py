@@ -4,7 +4,15 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import growth, growth_views, home, plan_views, session, views
+from sqr_tracker import (
+    exports,
+    growth,
+    growth_views,
+    home,
+    plan_views,
+    session,
+    views,
+)
 from sqr_tracker.models import SCHOOL_ROLES
 
 store, user = session.require_page(__file__)
@@ -37,6 +45,30 @@ if st.toggle(
         growth_views.story_slides(school["name"], story, measures, placed, work)
     )
     st.stop()
+
+deck, summary = st.columns([1, 5])
+with deck:
+    st.download_button(
+        "PowerPoint",
+        icon=":material/slideshow:",
+        on_click="ignore",
+        data=lambda: exports.growth_deck(
+            exports.report_for(store, user, school_id, today)
+        ),
+        file_name=f"{school['name']} - our growth.pptx",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )
+with summary:
+    st.download_button(
+        "One-page PDF",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        data=lambda: exports.summary_pdf(
+            exports.report_for(store, user, school_id, today)
+        ),
+        file_name=f"{school['name']} - our growth.pdf",
+        mime="application/pdf",
+    )
 
 st.subheader("Celebrate growth, keep the bar high")
 growth_views.celebrate(story)

@@ -84,6 +84,43 @@ def _parser() -> argparse.ArgumentParser:
             help="show a school's growth across reviews and this year's work",
         )
     )
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="write a school's growth story as a PowerPoint deck or a one-page PDF",
+    )
+    report.add_argument("--school", type=_positive, required=True, metavar="ID")
+    report.add_argument(
+        "--out",
+        required=True,
+        type=_report_file,
+        metavar="FILE.pptx|FILE.pdf",
+        help="the file to write (a new one); its suffix chooses the format",
+    )
+    report.add_argument(
+        "--as",
+        dest="as_email",
+        default=None,
+        metavar="EMAIL",
+        help="the acting user (default: the first active central office user)",
+    )
+    report.add_argument(
+        "--today",
+        type=_day,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day of the report (default: today)",
+    )
+    report.add_argument(
+        "--measure",
+        dest="measures",
+        type=_positive,
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="ID",
+        help="the measures to show (default: the school's first four)",
+    )
     checkins = commands.add_parser(
         "checkins", parents=[common], help="this month's check-in: what is due, saving"
     )
@@ -140,6 +177,19 @@ def _positive(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
     return number
+
+
+_REPORT_SUFFIXES = (".pptx", ".pdf")
+
+
+def _report_file(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in _REPORT_SUFFIXES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must end in .pptx (a PowerPoint deck) or .pdf (a one-page "
+            "summary)"
+        )
+    return path
 
 
 def _day(text: str) -> date:
@@ -308,6 +358,36 @@ def _growth(args: argparse.Namespace, path: Path) -> str:
     return "\n".join([output.to_table(levels), "", *lines])
 
 
+def _report(args: argparse.Namespace, path: Path) -> str:
+    from sqr_tracker import exports  # PowerPoint and PDF libraries: load on use
+
+    out: Path = args.out
+    if out.exists():
+        raise SqrError(f"{out} already exists; choose another name or remove it.")
+    today = args.today or date.today()
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        _school_name(store, args.school)
+        report = exports.report_for(store, user, args.school, today, args.measures)
+    if out.suffix.lower() == ".pptx":
+        data = exports.growth_deck(report)
+        slides = exports.slide_count(data)
+        what = f"{slides} slide{'' if slides == 1 else 's'}"
+    else:
+        data = exports.summary_pdf(report)
+        what = "1 page"
+    try:
+        with out.open("xb") as file:
+            file.write(data)
+    except FileExistsError:
+        raise SqrError(
+            f"{out} already exists; choose another name or remove it."
+        ) from None
+    except OSError as error:
+        raise SqrError(f"{out} could not be written: {error.strerror}.") from None
+    return f"Wrote {out} ({what})"
+
+
 def _records(frame: pd.DataFrame, days: list[str]) -> list[dict]:
     return json.loads(output.to_json(_days(frame, days)))
 
@@ -399,6 +479,8 @@ def main(argv: list[str] | None = None) -> int:
             print(_backup(args, path))
         elif args.command == "growth":
             print(_growth(args, path))
+        elif args.command == "report":
+            print(_report(args, path))
         elif args.command == "plan":
             print(_plan(args, path))
         elif args.command == "checkins":
