@@ -150,3 +150,27 @@ def test_a_site_team_member_completes_this_months_check_in(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "site-team-check-in.png"), full_page=True)
     page.close()
+
+
+def test_a_principal_walks_through_presentation_mode(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    sign_in(page, server, "Principal")
+    page.get_by_role("link", name="Our growth").click()
+    expect(page.get_by_text("Celebrate growth, keep the bar high")).to_be_visible(
+        timeout=30_000
+    )
+    page.get_by_text("Presentation mode").click()
+    slide = page.get_by_text("Slide 1 of ")
+    expect(slide).to_be_visible(timeout=30_000)
+    count = int(slide.inner_text().split()[-1])
+    titles = []
+    for number in range(2, count + 1):
+        page.get_by_role("button", name="Next ▶").click()
+        expect(page.get_by_text(f"Slide {number} of {count}")).to_be_visible()
+        titles.append(page.locator("h2").last.inner_text())
+    assert titles[0] == "Celebrate growth, keep the bar high"
+    assert titles[-1] == "This year's work"
+    expect(page.get_by_role("button", name="Next ▶")).to_be_disabled()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "presentation-last-slide.png"))
+    page.close()
