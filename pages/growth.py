@@ -9,10 +9,12 @@ from sqr_tracker import (
     growth,
     growth_views,
     home,
+    plan_forms,
     plan_views,
     session,
     views,
 )
+from sqr_tracker.auth import Action, allowed
 from sqr_tracker.models import SCHOOL_ROLES
 
 store, user = session.require_page(__file__)
@@ -74,6 +76,11 @@ st.subheader("Celebrate growth, keep the bar high")
 growth_views.celebrate(story)
 st.subheader("Growth across reviews")
 growth_views.across_reviews(story)
+if allowed(store, user, Action.SELF_REFLECT, school_id=school_id):
+    with st.expander("Record a self-reflection between reviews"):
+        plan_forms.interim_rating_form(
+            store, user, school_id, *growth.rating_choices(store, user)
+        )
 st.subheader(f"This year's work ({home.cycle_label(home.school_year(today))})")
 growth_views.year_of_work(work)
 

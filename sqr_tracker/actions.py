@@ -30,6 +30,7 @@ from sqr_tracker.models import (
     FindingIn,
     GoalChange,
     GoalIn,
+    InterimRatingIn,
     MilestoneChange,
     MilestoneIn,
     Phase,
@@ -776,6 +777,25 @@ def change_setting(
         )
 
     store.write(work)
+
+
+def record_interim_rating(
+    store: Store, user: User | None, data: Mapping[str, Any]
+) -> int:
+    """The school rates itself on a standard between reviews."""
+    rating = validate(InterimRatingIn, data, "The self-reflection rating")
+    user = authorize(store, user, Action.SELF_REFLECT, school_id=rating.school_id)
+    _require_standard(store, rating.standard_id)
+    _require_level(store, rating.level)
+    values = _stamped(user, **rating.model_dump(mode="json"))
+    return _create(
+        store,
+        user,
+        "interim_ratings",
+        values,
+        school_id=rating.school_id,
+        action="rate between reviews",
+    )
 
 
 def record_event(store: Store, user: User | None, data: Mapping[str, Any]) -> int:

@@ -3,7 +3,7 @@ that celebrate growth and keep the distance still to go in view."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
@@ -42,6 +42,7 @@ class Growth:
     cycles: list[int]
     words: list[str]
     labels: dict[int, str]
+    interim: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def growth_across_reviews(store: Store, user: User | None, school_id: int) -> Growth:
@@ -51,7 +52,29 @@ def growth_across_reviews(store: Store, user: User | None, school_id: int) -> Gr
     scale = store.rating_scale()
     labels = dict(zip(scale["level"], scale["label"], strict=True))
     top = int(scale["level"].max()) if not scale.empty else 0
-    return growth_of(ratings, labels, top)
+    story = growth_of(ratings, labels, top)
+    return replace(story, interim=_between_reviews(store, school_id, ratings, labels))
+
+
+def _between_reviews(store: Store, school_id: int, ratings, labels) -> pd.DataFrame:
+    """The school's own ratings recorded since its latest published review."""
+    interim = store.interim_ratings_of(school_id)
+    if not ratings.empty:
+        since = pd.Timestamp(ratings["published_on"].max())
+        interim = interim[pd.to_datetime(interim["recorded_on"]) > since]
+    return interim.assign(label=interim["level"].map(labels)).reset_index(drop=True)
+
+
+def rating_choices(store: Store, user: User | None) -> tuple[dict, dict]:
+    """The top-level standards and the rating scale's levels, for a form."""
+    authorize(store, user, Action.READ_PUBLISHED)
+    standards = store.standards()
+    top = standards[standards["parent_code"].isna()]
+    scale = store.rating_scale()
+    return (
+        dict(zip(top["id"].astype(int), top["code"] + " " + top["name"], strict=True)),
+        dict(zip(scale["level"].astype(int), scale["label"], strict=True)),
+    )
 
 
 def growth_of(ratings: pd.DataFrame, labels: dict[int, str], top: int) -> Growth:

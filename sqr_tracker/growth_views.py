@@ -52,6 +52,17 @@ def across_reviews(growth: Growth) -> None:
     ]
     st.dataframe(table, hide_index=True, width="stretch")
     st.plotly_chart(levels_figure(growth, labels), key="growth-lines")
+    if not growth.interim.empty:
+        st.markdown("**The school's own self-reflection since the latest review**")
+        st.dataframe(
+            growth.interim[["recorded_on", "code", "label"]],
+            hide_index=True,
+            column_config={
+                "recorded_on": st.column_config.DateColumn("On", format="D MMM YYYY"),
+                "code": "Standard",
+                "label": "Self-reflection",
+            },
+        )
 
 
 def _change(steps: object) -> str:

@@ -319,6 +319,16 @@ class EventIn(Strict):
     description: ShortText
 
 
+class InterimRatingIn(Strict):
+    """The school's own rating of a standard between reviews."""
+
+    school_id: int
+    standard_id: int
+    recorded_on: date
+    level: int
+    note: Note = ""
+
+
 class DeadlineIn(Strict):
     name: ShortText
     due_on: date

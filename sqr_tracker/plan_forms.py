@@ -8,6 +8,7 @@ shown under the field they concern.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -410,3 +411,48 @@ def _comment(school_id: int, goal_id: int, form: str) -> dict[str, Any]:
     step_id = _value(form, "about") or None
     about = {"action_step_id": step_id} if step_id else {"goal_id": goal_id}
     return {"school_id": school_id, "body": _value(form, "body") or "", **about}
+
+
+def interim_rating_form(
+    store: Store,
+    user: User,
+    school_id: int,
+    standards: dict[int, str],
+    levels: dict[int, str],
+) -> None:
+    """The school rates itself on a standard between reviews."""
+    form = "interim-rating"
+    outcome_messages(form)
+    with st.form(form):
+        left, middle, right = st.columns([3, 2, 2])
+        left.selectbox(
+            "Standard",
+            list(standards),
+            format_func=standards.get,
+            key=f"{form}:standard_id",
+        )
+        middle.selectbox(
+            "Our rating", list(levels), format_func=levels.get, key=f"{form}:level"
+        )
+        st.session_state.setdefault(f"{form}:recorded_on", date.today())
+        right.date_input("On", key=f"{form}:recorded_on")
+        st.form_submit_button(
+            "Record our self-reflection",
+            on_click=_submit,
+            args=(
+                form,
+                lambda: actions.record_interim_rating(
+                    store,
+                    user,
+                    {
+                        "school_id": school_id,
+                        **{
+                            f: _value(form, f)
+                            for f in ("standard_id", "level", "recorded_on")
+                        },
+                    },
+                ),
+                [],
+                "Your self-reflection was recorded.",
+            ),
+        )

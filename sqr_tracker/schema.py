@@ -236,11 +236,24 @@ _V4 = (
         {_EDITABLE})""",
 )
 
+_V5 = (
+    # A school's own self-reflection ratings between reviews.
+    f"""CREATE TABLE interim_ratings (
+        id INTEGER PRIMARY KEY,
+        school_id INTEGER NOT NULL,
+        standard_id INTEGER NOT NULL,
+        recorded_on DATE NOT NULL,
+        level INTEGER NOT NULL,
+        note VARCHAR NOT NULL DEFAULT '',
+        {_EDITABLE})""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "standards, schools, reviews, plans and change history", _V1),
     Migration(2, "district settings; indexes for history and check-ins", _V2),
     Migration(3, "the district's planning deadlines", _V3),
     Migration(4, "events schools record beside their measures", _V4),
+    Migration(5, "self-reflection ratings between reviews", _V5),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -59,6 +59,7 @@ EDITABLE_TABLES = frozenset(
         "settings",
         "planning_deadlines",
         "school_events",
+        "interim_ratings",
     }
 )
 ENTITY_TABLES = EDITABLE_TABLES | {"check_ins", "review_team", "review_focus"}
@@ -942,6 +943,17 @@ class Store:
             "SELECT min(id) FROM users WHERE role = ? AND active", [role]
         )
         return self.user_by_id(found) if found is not None else None
+
+    def interim_ratings_of(self, school_id: int) -> pd.DataFrame:
+        """A school's self-reflection ratings between reviews, oldest first."""
+        return self.frame(
+            """
+            SELECT i.id, i.version, i.recorded_on, s.code, s.sort_order, i.level
+            FROM interim_ratings i JOIN standards s ON s.id = i.standard_id
+            WHERE i.school_id = ? ORDER BY i.recorded_on, s.sort_order
+            """,
+            [school_id],
+        )
 
     def school_events(self, school_id: int) -> pd.DataFrame:
         return self.frame(

@@ -87,6 +87,14 @@ WRITES = {
         ),
         SCHOOL_TEAM,
     ),
+    "self-reflection between reviews": (
+        lambda s, u: actions.record_interim_rating(
+            s,
+            u,
+            {"school_id": 1, "standard_id": 1, "recorded_on": "2026-03-02", "level": 3},
+        ),
+        SCHOOL_TEAM,
+    ),
     "record event": (
         lambda s, u: actions.record_event(
             s,

@@ -10,7 +10,7 @@ import pytest
 from conftest import SCHOOL_1_LEVELS, TODAY
 
 from sqr_tracker import actions, growth
-from sqr_tracker.errors import PermissionDenied
+from sqr_tracker.errors import InvalidInput, PermissionDenied
 
 LABELS = {1: "Emerging", 2: "Developing", 3: "Proficient", 4: "Exemplary"}
 
@@ -201,3 +201,32 @@ def test_status_and_change_places_this_year_against_last(store, people):
             "Blue",
         ],
     ]
+
+
+def test_self_reflections_between_reviews_join_the_story(store, people):
+    team = people["team.a"]
+    actions.record_interim_rating(
+        store,
+        team,
+        {"school_id": 1, "standard_id": 1, "recorded_on": "2026-03-02", "level": 3},
+    )
+    actions.record_interim_rating(
+        store,
+        team,
+        {"school_id": 1, "standard_id": 2, "recorded_on": "2024-12-01", "level": 4},
+    )
+    story = growth.growth_across_reviews(store, team, 1)
+    interim = story.interim[["code", "label"]].values.tolist()
+    assert interim == [["S1", "Proficient"]], "only those since the latest review"
+    with pytest.raises(PermissionDenied):
+        actions.record_interim_rating(
+            store,
+            people["lead.north"],
+            {"school_id": 1, "standard_id": 1, "recorded_on": "2026-03-02", "level": 3},
+        )
+    with pytest.raises(InvalidInput, match="level: 7 is not on the scale"):
+        actions.record_interim_rating(
+            store,
+            team,
+            {"school_id": 1, "standard_id": 1, "recorded_on": "2026-03-02", "level": 7},
+        )
