@@ -89,8 +89,15 @@ def growth_of(ratings: pd.DataFrame, labels: dict[int, str], top: int) -> Growth
         aggfunc="first",
     ).reset_index()
     latest = wide[cycles[-1]]
-    before = wide[cycles[-2]] if len(cycles) > 1 else pd.Series(pd.NA, wide.index)
-    table = wide.assign(latest=latest, change=latest - before)
+    earlier = wide[cycles[:-1]]
+    # The review before is the latest earlier one that rated the standard.
+    before = earlier.ffill(axis=1).iloc[:, -1] if cycles[:-1] else latest * pd.NA
+    before_cycle = (
+        earlier.notna().iloc[:, ::-1].idxmax(axis=1).where(earlier.notna().any(axis=1))
+        if cycles[:-1]
+        else latest * pd.NA
+    )
+    table = wide.assign(latest=latest, change=latest - before, since=before_cycle)
     words = [
         _standard_words(row, labels, top, cycles)
         for _, row in table.sort_values(
@@ -124,7 +131,7 @@ def _standard_words(row: pd.Series, labels, top: int, cycles: list[int]) -> str:
     if pd.isna(change):
         moved = f"rated {labels[now]} in its first review"
     else:
-        since = f"since the {cycle_label(cycles[-2])} review"
+        since = f"since the {cycle_label(row['since'])} review"
         was = labels.get(now - int(change), "")
         if change > 0:
             moved = f"rose from {was} to {labels[now]} {since}"
@@ -218,14 +225,15 @@ def measure_story(
     measures = store.school_measures(school_id).set_index("id")
     measure = {"id": measure_id, **measures.loc[measure_id].to_dict()}
     values = store.measure_values_of(school_id, measure_id)
+    threshold = small_group_threshold(store)
     whole = values[values["student_group"] == TOTAL_GROUP]
+    whole = whole[whole["group_size"] >= threshold]  # a period too small to show
     series = pd.Series(whole["value"].to_numpy(), index=pd.to_datetime(whole["period"]))
     chart = run_chart(series, higher_is_better=bool(measure["higher_is_better"]))
     events = store.school_events(school_id)
     if not series.empty:
         events = events[pd.to_datetime(events["happened_on"]) >= series.index.min()]
     latest = values["period"].max() if not values.empty else None
-    threshold = small_group_threshold(store)
     groups = suppress_small_groups(
         values[values["period"] == latest][["student_group", "value", "group_size"]],
         threshold=threshold,
@@ -262,7 +270,8 @@ def status_and_change(
     cuts = district_cuts(store)
     rows = []
     for measure in store.school_measures(school_id).itertuples():
-        yearly = _yearly(store.measure_values_of(school_id, measure.id, [TOTAL_GROUP]))
+        totals = store.measure_values_of(school_id, measure.id, [TOTAL_GROUP])
+        yearly = _yearly(totals[totals["group_size"] >= small_group_threshold(store)])
         if yearly.empty or measure.code not in cuts:
             continue
         current = yearly.iloc[-1]
@@ -287,11 +296,18 @@ def status_and_change(
 
 
 def _yearly(values: pd.DataFrame) -> pd.Series:
-    """Values by school year (the mean of its months for a monthly measure)."""
+    """The latest two school years' values, alike: for a monthly measure, the
+    mean of the months the latest year has so far, and of the same months the
+    year before. Empty unless the two years follow each other."""
     if values.empty:
         return pd.Series(dtype=float)
-    years = pd.to_datetime(values["period"]).map(lambda day: school_year(day.date()))
-    return values.groupby(years.to_numpy())["value"].mean().sort_index()
+    days = pd.to_datetime(values["period"])
+    years = days.map(lambda day: school_year(day.date())).to_numpy()
+    latest = years.max()
+    months = set(days[years == latest].dt.month)
+    alike = (years == latest) | ((years == latest - 1) & days.dt.month.isin(months))
+    yearly = values[alike].groupby(years[alike])["value"].mean().sort_index()
+    return yearly if len(yearly) == 2 or len(set(years)) == 1 else yearly.tail(1)
 
 
 # -- the public summary --------------------------------------------------------------
@@ -313,7 +329,9 @@ def public_story(
     authorize(store, user, Action.READ_PUBLISHED, school_id=school_id)
     scale = store.rating_scale()
     labels = dict(zip(scale["level"], scale["label"], strict=True))
-    story = growth_of(store.ratings_by_review(school_id), labels, max(labels))
+    story = growth_of(
+        store.ratings_by_review(school_id), labels, max(labels, default=0)
+    )
     since = date(school_year(today), 8, 1)
     done = store.year_of_work(school_id, since, today)
     year = [

@@ -224,6 +224,8 @@ def groups_table(story: MeasureStory, threshold: int) -> None:
 
 def grid_figure(placed: pd.DataFrame) -> go.Figure:
     """The five-by-five grid, with the school's measures placed on it."""
+    if placed.empty:
+        placed = pd.DataFrame(columns=["status_level", "change_level", "measure"])
     z = [
         [list(DASHBOARD).index(GRID_COLOURS[s][c]) for c in range(5)] for s in range(5)
     ]

@@ -230,3 +230,60 @@ def test_self_reflections_between_reviews_join_the_story(store, people):
             team,
             {"school_id": 1, "standard_id": 1, "recorded_on": "2026-03-02", "level": 7},
         )
+
+
+def test_a_standard_that_skipped_a_review_is_compared_with_the_one_before():
+    story = growth.growth_of(
+        history([(2018, "S1", 2), (2021, "S2", 2), (2024, "S1", 3), (2024, "S2", 2)]),
+        LABELS,
+        4,
+    )
+    table = story.table.set_index("code")
+    assert table["change"].to_dict() == {"S1": 1, "S2": 0}
+    assert story.words[0] == (
+        "S1 Learning: rose from Developing to Proficient since the 2018–19 review; "
+        "one level to go to Exemplary."
+    )
+
+
+def test_a_period_whose_total_is_a_small_group_is_left_out(store, people):
+    add_values(
+        store,
+        [
+            ("2026-01-01", "All students", 90.0, 400),
+            ("2026-02-01", "All students", 99.0, 6),
+            ("2026-03-01", "All students", 91.0, 400),
+        ],
+    )
+    story = growth.measure_story(store, people["principal.a"], 1, 1)
+    assert story.chart.values.tolist() == [90.0, 91.0]
+
+
+def test_this_year_is_compared_with_the_same_months_last_year(store, people):
+    add_values(
+        store,
+        [
+            ("2025-09-01", "All students", 90.0, 400),
+            ("2025-10-01", "All students", 92.0, 400),
+            ("2026-03-01", "All students", 80.0, 400),
+            ("2026-09-01", "All students", 93.0, 400),
+            ("2026-10-01", "All students", 95.0, 400),
+        ],
+    )
+    actions.change_setting(
+        store,
+        people["office"],
+        {"key": "cuts.attendance", "value": "88,92,95,97|-2,-0.5,0.5,2"},
+    )
+    placed = growth.status_and_change(store, people["office"], 1, TODAY)
+    assert placed[["year", "value", "difference"]].values.tolist() == [
+        ["2026–27", 94.0, 3.0]
+    ]
+
+
+def test_a_school_without_measures_has_an_empty_grid(store, people):
+    from sqr_tracker.growth_views import grid_figure
+
+    placed = growth.status_and_change(store, people["office"], 2, TODAY)
+    assert placed.empty
+    assert len(grid_figure(placed).layout.annotations) == 0
