@@ -58,7 +58,7 @@ with deck:
             exports.report_for(store, user, school_id, today)
         ),
         file_name=f"{school['name']} - our growth.pptx",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        mime=exports.PPTX_MIME,
     )
 with summary:
     st.download_button(

@@ -35,6 +35,7 @@ from sqr_tracker.store import Store
 
 # Measures the deck shows when none are chosen, and points per run chart.
 DEFAULT_MEASURES = 4
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 MAX_POINTS = 48
 
 
