@@ -491,7 +491,9 @@ class Store:
             LEFT JOIN networks n ON n.id = coalesce(u.network_id, s.network_id)
             WHERE u.active
             QUALIFY row_number() OVER (PARTITION BY u.role ORDER BY u.id) <= 6
-            ORDER BY u.role, u.id
+            ORDER BY list_position(['principal', 'site_team', 'network_lead',
+                                    'central_office', 'reviewer', 'viewer'], u.role),
+                     u.id
             """
         )
 
