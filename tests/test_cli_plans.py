@@ -63,6 +63,15 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def on_school_1(
+    capsys, db: str, *command: str, today: str, fmt: str, email: str | None = None
+):
+    """A reading command about school 1 on a given day, in a given format."""
+    acting = ["--as", email] if email else []
+    return run(capsys, *command, "--db", db, "--school", "1", "--today", today,
+               "--format", fmt, *acting)  # fmt: skip
+
+
 def add_from(capsys, db: str, path: str, email: str = "team.a@test.sqr"):
     """`checkins add` of school 1 from a file, as the site team member."""
     return run(
@@ -90,18 +99,7 @@ def write_csv(tmp_path, text: str, name: str = "updates.csv") -> str:
 
 
 def test_plan_as_json_gives_each_goal_and_the_schools_health(db, capsys):
-    code, out, _ = run(
-        capsys,
-        "plan",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--today",
-        "2026-12-03",
-        "--format",
-        "json",
-    )
+    code, out, _ = on_school_1(capsys, db, "plan", today="2026-12-03", fmt="json")
     assert code == 0
     assert json.loads(out) == {
         "school_id": 1,
@@ -135,18 +133,7 @@ def test_plan_as_json_gives_each_goal_and_the_schools_health(db, capsys):
 
 def test_plan_health_depends_on_the_day(db, capsys):
     """Seventeen days later the last check-in is 45 days old (more than 31)."""
-    code, out, _ = run(
-        capsys,
-        "plan",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--today",
-        "2026-12-20",
-        "--format",
-        "json",
-    )
+    code, out, _ = on_school_1(capsys, db, "plan", today="2026-12-20", fmt="json")
     assert code == 0
     assert json.loads(out)["goals"][0]["reasons"] == (
         "1 milestone missed; 1 action step overdue; no check-in since 5 Nov 2026"
@@ -180,18 +167,7 @@ def test_plan_as_a_table_ends_with_the_schools_health(db, capsys):
 
 
 def test_plan_as_csv_has_one_row_per_goal(db, capsys):
-    code, out, _ = run(
-        capsys,
-        "plan",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--today",
-        "2026-12-03",
-        "--format",
-        "csv",
-    )
+    code, out, _ = on_school_1(capsys, db, "plan", today="2026-12-03", fmt="csv")
     assert code == 0
     assert out.splitlines() == [
         ",".join(GOAL_1),
@@ -201,19 +177,8 @@ def test_plan_as_csv_has_one_row_per_goal(db, capsys):
 
 
 def test_plan_reads_as_the_user_named_and_is_refused_outside_their_scope(db, capsys):
-    code, out, _ = run(
-        capsys,
-        "plan",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--as",
-        "PRINCIPAL.A@test.sqr",
-        "--today",
-        "2026-12-03",
-        "--format",
-        "json",
+    code, out, _ = on_school_1(
+        capsys, db, "plan", today="2026-12-03", fmt="json", email="PRINCIPAL.A@test.sqr"
     )
     assert code == 0 and json.loads(out)["health"] == "off track"
     code, out, err = run(
@@ -255,18 +220,8 @@ def test_an_unknown_school_is_named(db, capsys):
 
 
 def test_checkins_due_lists_the_overdue_step_not_yet_updated_this_month(db, capsys):
-    code, out, _ = run(
-        capsys,
-        "checkins",
-        "due",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--today",
-        "2026-12-03",
-        "--format",
-        "json",
+    code, out, _ = on_school_1(
+        capsys, db, "checkins", "due", today="2026-12-03", fmt="json"
     )
     assert code == 0
     assert json.loads(out) == [STEP_1_DUE]
@@ -562,20 +517,14 @@ def test_malformed_csv_is_refused_row_by_row(text, problems):
 
 
 def test_the_due_sheet_filled_in_is_accepted_as_it_is(store, db, tmp_path, capsys):
-    code, sheet, _ = run(
+    code, sheet, _ = on_school_1(
         capsys,
+        db,
         "checkins",
         "due",
-        "--db",
-        db,
-        "--school",
-        "1",
-        "--format",
-        "csv",
-        "--as",
-        "team.a@test.sqr",
-        "--today",
-        "2026-12-03",
+        today="2026-12-03",
+        fmt="csv",
+        email="team.a@test.sqr",
     )
     assert code == 0
     header, *rows = sheet.splitlines()
