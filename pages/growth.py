@@ -5,7 +5,6 @@ from datetime import date
 import streamlit as st
 
 from sqr_tracker import (
-    exports,
     growth,
     growth_views,
     home,
@@ -48,29 +47,7 @@ if st.toggle(
     )
     st.stop()
 
-deck, summary = st.columns([1, 5])
-with deck:
-    st.download_button(
-        "PowerPoint",
-        icon=":material/slideshow:",
-        on_click="ignore",
-        data=lambda: exports.growth_deck(
-            exports.report_for(store, user, school_id, today)
-        ),
-        file_name=f"{school['name']} - our growth.pptx",
-        mime=exports.PPTX_MIME,
-    )
-with summary:
-    st.download_button(
-        "One-page PDF",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-        data=lambda: exports.summary_pdf(
-            exports.report_for(store, user, school_id, today)
-        ),
-        file_name=f"{school['name']} - our growth.pdf",
-        mime="application/pdf",
-    )
+growth_views.download_buttons(store, user, school_id, school["name"], today)
 
 st.subheader("Celebrate growth, keep the bar high")
 growth_views.celebrate(story)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from sqr_tracker import exports
 from sqr_tracker.growth import Growth, MeasureStory, YearOfWork, year_words
 from sqr_tracker.home import cycle_label
 from sqr_tracker.measures import GRID_COLOURS
+from sqr_tracker.models import User
+from sqr_tracker.store import Store
 from sqr_tracker.views import plain
 
 # A colour-blind-safe palette for one line per standard.
@@ -286,6 +290,45 @@ def placed_table(placed: pd.DataFrame) -> None:
             "colour": "Colour",
         },
     )
+
+
+# -- exports -------------------------------------------------------------------------
+
+_EXPORTS = (
+    (
+        "PowerPoint",
+        ":material/slideshow:",
+        "pptx",
+        exports.PPTX_MIME,
+        exports.growth_deck,
+    ),
+    (
+        "One-page PDF",
+        ":material/picture_as_pdf:",
+        "pdf",
+        "application/pdf",
+        exports.summary_pdf,
+    ),
+)
+
+
+def download_buttons(
+    store: Store, user: User, school_id: int, school: str, today: date
+) -> None:
+    """The story as a PowerPoint deck and as a PDF, made only when clicked."""
+    for column, (label, icon, suffix, mime, make) in zip(
+        st.columns([1, 5]), _EXPORTS, strict=True
+    ):
+        column.download_button(
+            label,
+            icon=icon,
+            on_click="ignore",
+            mime=mime,
+            file_name=f"{school} - our growth.{suffix}",
+            data=lambda make=make: make(
+                exports.report_for(store, user, school_id, today)
+            ),
+        )
 
 
 # -- presentation mode ---------------------------------------------------------------
