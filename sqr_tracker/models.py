@@ -89,6 +89,15 @@ class PlanStatus(StrEnum):
     CLOSED = "closed"
 
 
+class SupportKind(StrEnum):
+    """What a support request asks for: help from the district, a visit to a
+    peer school, or a pairing with one."""
+
+    SUPPORT = "support"
+    VISIT = "visit"
+    PAIRING = "pairing"
+
+
 class SupportStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
@@ -240,6 +249,16 @@ class SupportRequestIn(Strict):
     needed_by: date | None = None
     goal_id: int | None = None
     action_step_id: int | None = None
+    kind: SupportKind = SupportKind.SUPPORT
+    peer_school_id: int | None = None
+
+    @model_validator(mode="after")
+    def _peer_for_visits(self) -> SupportRequestIn:
+        if self.kind != SupportKind.SUPPORT and self.peer_school_id is None:
+            raise ValueError(f"a {self.kind.value} needs the peer school")
+        if self.peer_school_id is not None and self.peer_school_id == self.school_id:
+            raise ValueError("a school cannot visit or pair with itself")
+        return self
 
 
 class SupportAnswerIn(Strict):

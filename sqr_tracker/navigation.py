@@ -50,6 +50,11 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}),
     ),
     PageSpec(
+        "pages/exemplars.py", "Exemplars", ":material/diversity_3:",
+        frozenset({Role.SITE_TEAM, Role.PRINCIPAL, Role.NETWORK_LEAD,
+                   Role.CENTRAL_OFFICE}),
+    ),
+    PageSpec(
         "pages/reviewer_home.py", "My reviews", ":material/rate_review:",
         frozenset({Role.REVIEWER}),
     ),

@@ -35,7 +35,9 @@ def _value(form: str, field: str) -> Any:
     return st.session_state.get(f"{form}:{field}")
 
 
-def _submit(form: str, save: Callable[[], Any], fields: list[str], done: str) -> None:
+def submit_form(
+    form: str, save: Callable[[], Any], fields: list[str], done: str
+) -> None:
     """Form callback: save; on success clear the fields, else keep them."""
     outcome = _state(form)
     outcome.clear()
@@ -151,7 +153,7 @@ def goal_form(
         st.form_submit_button(
             "Save goal" if goal is not None else "Add goal",
             type="primary",
-            on_click=_submit,
+            on_click=submit_form,
             args=(
                 form,
                 lambda: _save_goal(store, user, school_id, form, review_id),
@@ -213,7 +215,7 @@ def close_or_reopen(store: Store, user: User, goal: pd.Series) -> None:
     st.button(
         "Close this goal" if closing else "Reopen this goal",
         key=form,
-        on_click=_submit,
+        on_click=submit_form,
         args=(
             form,
             lambda: change(store, user, int(goal["id"]), version=int(goal["version"])),
@@ -240,7 +242,7 @@ def milestone_form(store: Store, user: User, goal_id: int) -> None:
         field_problem(form, "due_on")
         st.form_submit_button(
             "Add milestone",
-            on_click=_submit,
+            on_click=submit_form,
             args=(
                 form,
                 lambda: actions.create_milestone(
@@ -276,7 +278,7 @@ def milestone_edit_form(store: Store, user: User, milestone: pd.Series) -> None:
         field_problem(form, "due_on")
         st.form_submit_button(
             "Save milestone",
-            on_click=_submit,
+            on_click=submit_form,
             args=(
                 form,
                 lambda: actions.update_milestone(
@@ -318,7 +320,7 @@ def step_form(
         field_problem(form, "due_on")
         st.form_submit_button(
             "Save action step" if step is not None else "Add action step",
-            on_click=_submit,
+            on_click=submit_form,
             args=(
                 form,
                 lambda: _save_step(store, user, goal_id, form),
@@ -361,7 +363,7 @@ def support_form(
         st.form_submit_button(
             "Ask for support",
             type="primary",
-            on_click=_submit,
+            on_click=submit_form,
             args=(
                 form,
                 lambda: actions.request_support(store, user, _support(school_id, form)),
@@ -395,7 +397,7 @@ def comment_form(
         field_problem(form, "body")
         st.form_submit_button(
             "Add comment",
-            on_click=_submit,
+            on_click=submit_form,
             args=(
                 form,
                 lambda: actions.add_comment(
@@ -438,7 +440,7 @@ def interim_rating_form(
         right.date_input("On", key=f"{form}:recorded_on")
         st.form_submit_button(
             "Record our self-reflection",
-            on_click=_submit,
+            on_click=submit_form,
             args=(
                 form,
                 lambda: actions.record_interim_rating(

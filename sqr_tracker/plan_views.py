@@ -315,6 +315,9 @@ def planning_calendar(upcoming: pd.DataFrame, late: pd.DataFrame) -> None:
 # -- support and history -------------------------------------------------------------
 
 
+_PEER_ASKS = {"visit": "A visit to", "pairing": "A pairing with"}
+
+
 def support_requests(requests: pd.DataFrame) -> None:
     """Each request with its answer, newest first."""
     if requests.empty:
@@ -322,6 +325,8 @@ def support_requests(requests: pd.DataFrame) -> None:
         return
     for ask in requests.itertuples():
         with st.container(border=True):
+            if ask.kind in _PEER_ASKS and isinstance(ask.peer_school, str):
+                st.markdown(f"**{_PEER_ASKS[ask.kind]} {plain(ask.peer_school)}**")
             st.markdown(f"**{plain(ask.need)}**")
             needed = when(ask.needed_by) if pd.notna(ask.needed_by) else None
             by = f", needed by {needed}" if needed else ""

@@ -248,12 +248,21 @@ _V5 = (
         {_EDITABLE})""",
 )
 
+_V6 = (
+    # What a support request asks for, and the peer school a visit or pairing
+    # is with.
+    """ALTER TABLE support_requests
+       ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'support'""",
+    """ALTER TABLE support_requests ADD COLUMN peer_school_id INTEGER""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "standards, schools, reviews, plans and change history", _V1),
     Migration(2, "district settings; indexes for history and check-ins", _V2),
     Migration(3, "the district's planning deadlines", _V3),
     Migration(4, "events schools record beside their measures", _V4),
     Migration(5, "self-reflection ratings between reviews", _V5),
+    Migration(6, "visits to and pairings with peer schools", _V6),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -919,10 +919,12 @@ class Store:
             """
             SELECT q.id, q.version, q.goal_id, q.action_step_id, q.need, q.needed_by,
                    q.requested_on, r.name AS requested_by, q.status, q.answer,
-                   q.answered_on, a.name AS answered_by
+                   q.answered_on, a.name AS answered_by, q.kind,
+                   p.name AS peer_school
             FROM support_requests q
             LEFT JOIN users r ON r.id = q.requested_by
             LEFT JOIN users a ON a.id = q.answered_by
+            LEFT JOIN schools p ON p.id = q.peer_school_id
             WHERE q.school_id = ? ORDER BY q.requested_on DESC
             """,
             [school_id],
@@ -1051,6 +1053,192 @@ class Store:
             """
         )
 
+    # -- peers and practice ------------------------------------------------------
+
+    def rated_standards(self) -> pd.DataFrame:
+        """The standards some published review gave a consensus rating, in order."""
+        return self.frame(
+            """
+            SELECT s.id, s.code, s.name
+            FROM standards s LEFT JOIN standards p ON p.id = s.parent_id
+            WHERE s.id IN (
+                SELECT x.standard_id FROM ratings x
+                JOIN reviews r ON r.id = x.review_id AND r.published_on IS NOT NULL
+                WHERE x.rater_kind = 'consensus')
+            ORDER BY coalesce(p.sort_order, s.sort_order), s.parent_id NULLS FIRST,
+                     s.sort_order
+            """
+        )
+
+    def last_two_consensus(self, standard_id: int | None = None) -> pd.DataFrame:
+        """Per school and standard: the consensus rating of the latest published
+        review and of the one before it (missing where that review did not rate
+        the standard), with the latest review's id, cycle and publication date."""
+        return self.frame(
+            """
+            WITH published AS (
+                SELECT id, school_id, cycle_year, published_on,
+                       row_number() OVER (PARTITION BY school_id
+                                          ORDER BY cycle_year DESC, id DESC) AS back
+                FROM reviews WHERE published_on IS NOT NULL
+            ), rated AS (
+                SELECT p.school_id, x.standard_id, p.back, p.id AS review_id,
+                       p.cycle_year, p.published_on, x.level
+                FROM published p
+                JOIN ratings x ON x.review_id = p.id AND x.rater_kind = 'consensus'
+                WHERE p.back <= 2
+                  AND ($standard IS NULL OR x.standard_id = $standard)
+            )
+            SELECT latest.school_id, latest.standard_id, latest.review_id,
+                   latest.cycle_year, latest.published_on, latest.level AS rating,
+                   before.cycle_year AS previous_cycle_year,
+                   before.level AS previous_rating
+            FROM rated latest
+            LEFT JOIN rated before ON before.school_id = latest.school_id
+                 AND before.standard_id = latest.standard_id AND before.back = 2
+            WHERE latest.back = 1
+            ORDER BY latest.school_id, latest.standard_id
+            """,
+            {"standard": standard_id},
+        )
+
+    def findings_on(self, review_ids: Sequence[int], standard_id: int) -> pd.DataFrame:
+        """The strengths and areas for growth some reviews wrote for a standard."""
+        where, params = _in_filter("review_id", review_ids)
+        return self.frame(
+            f"""
+            SELECT review_id, strengths, areas_for_growth FROM findings
+            {where} AND standard_id = $standard ORDER BY review_id
+            """,
+            {"standard": standard_id, **params},
+        )
+
+    def principal_contacts(self, school_ids: Sequence[int]) -> pd.DataFrame:
+        """Each school's principal, with an email to write to, if active."""
+        where, params = _in_filter("s.id", school_ids)
+        return self.frame(
+            f"""
+            SELECT s.id AS school_id, u.name AS principal, u.email AS principal_email
+            FROM schools s JOIN users u ON u.id = s.principal_id AND u.active
+            {where} ORDER BY s.id
+            """,
+            params,
+        )
+
+    def open_goals_on(self, standard_id: int) -> pd.DataFrame:
+        """Every school's open goals on a standard, focus goals first."""
+        return self.frame(
+            """
+            SELECT school_id, id AS goal_id, statement, is_focus FROM goals
+            WHERE standard_id = ? AND status = 'open'
+            ORDER BY school_id, is_focus DESC, id
+            """,
+            [standard_id],
+        )
+
+    def search_strengths(
+        self,
+        words: str,
+        stop_words: Sequence[str],
+        *,
+        standard_id: int | None = None,
+        limit: int = 20,
+    ) -> pd.DataFrame:
+        """Strength statements of published reviews ranked by how well they match
+        ``words`` (Okapi BM25 over single statements); with no words, the newest
+        statements. One row per statement and standard, listing the schools and
+        reviews that wrote it, newest first."""
+        words_of = "regexp_extract_all(lower({}), '[a-z0-9]+')"
+        return self.frame(
+            f"""
+            WITH statements AS (
+                SELECT f.review_id, f.standard_id, r.school_id, r.cycle_year,
+                       r.published_on,
+                       unnest(regexp_extract_all(f.strengths, '[^.!?]+[.!?]*'))
+                           AS statement
+                FROM findings f JOIN reviews r ON r.id = f.review_id
+                WHERE r.published_on IS NOT NULL AND trim(f.strengths) <> ''
+                  AND ($standard IS NULL OR f.standard_id = $standard)
+            ), docs AS (
+                SELECT row_number() OVER () AS doc, review_id, standard_id, school_id,
+                       cycle_year, published_on, trim(statement) AS statement,
+                       len({words_of.format("statement")}) AS length
+                FROM statements WHERE trim(statement) <> ''
+            ), terms AS (
+                SELECT DISTINCT {_folded("w")} AS term
+                FROM (SELECT unnest({words_of.format("$words")}) AS w)
+                WHERE w NOT IN (SELECT unnest($stop::VARCHAR[]))
+            ), candidates AS (
+                SELECT DISTINCT d.doc FROM docs d, terms t
+                WHERE contains(lower(d.statement),
+                               left(t.term, greatest(length(t.term) - 1, 1)))
+            ), tf AS (
+                SELECT doc, term, count(*) AS tf FROM (
+                    SELECT doc, {_folded("w")} AS term FROM (
+                        SELECT doc, unnest({words_of.format("statement")}) AS w
+                        FROM docs WHERE doc IN (SELECT doc FROM candidates)))
+                WHERE term IN (SELECT term FROM terms) GROUP BY ALL
+            ), df AS (
+                SELECT term, count(*) AS df FROM tf GROUP BY term
+            ), corpus AS (
+                SELECT count(*) AS n, avg(length) AS mean_length FROM docs
+            ), scored AS (
+                SELECT tf.doc,
+                       sum(ln((c.n - df.df + 0.5) / (df.df + 0.5) + 1)
+                           * tf.tf * 2.2
+                           / (tf.tf + 1.2 * (0.25 + 0.75 * d.length / c.mean_length)))
+                           AS score,
+                       string_agg(tf.term, ', ' ORDER BY tf.term) AS matched
+                FROM tf JOIN df USING (term) JOIN docs d USING (doc), corpus c
+                GROUP BY tf.doc
+            ), ranked AS (
+                SELECT doc, score, matched FROM scored
+                UNION ALL
+                SELECT doc, NULL, '' FROM docs
+                WHERE NOT EXISTS (SELECT 1 FROM terms)
+            )
+            SELECT s.code, s.name AS standard, d.statement,
+                   round(max(ranked.score), 3) AS score,
+                   any_value(ranked.matched) AS matched,
+                   list(struct_pack(school_id := d.school_id, school := sc.name,
+                                    review_id := d.review_id,
+                                    cycle_year := d.cycle_year)
+                        ORDER BY d.published_on DESC, sc.name) AS schools,
+                   max(d.published_on) AS latest
+            FROM ranked
+            JOIN docs d USING (doc)
+            JOIN schools sc ON sc.id = d.school_id
+            JOIN standards s ON s.id = d.standard_id
+            GROUP BY s.code, s.name, s.sort_order, d.statement
+            ORDER BY score DESC NULLS LAST, latest DESC, s.sort_order, d.statement
+            LIMIT $limit
+            """,
+            {
+                "words": words,
+                "stop": list(stop_words),
+                "standard": standard_id,
+                "limit": limit,
+            },
+        )
+
+    def peer_requests(self, school_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Requests to visit or pair with a peer school, newest first."""
+        where, params = _in_filter("q.school_id", school_ids)
+        return self.frame(
+            f"""
+            SELECT q.id, q.version, q.school_id, s.name AS school, q.kind,
+                   q.peer_school_id, p.name AS peer_school, q.need, q.needed_by,
+                   q.requested_on, r.name AS requested_by, q.status, q.answer
+            FROM support_requests q
+            JOIN schools s ON s.id = q.school_id
+            LEFT JOIN schools p ON p.id = q.peer_school_id
+            LEFT JOIN users r ON r.id = q.requested_by
+            {where} {"AND" if where else "WHERE"} q.kind <> 'support'
+            ORDER BY q.requested_on DESC, q.id DESC
+            """,
+            params,
+        )
+
 
 # -- helpers ---------------------------------------------------------------------
 
@@ -1078,6 +1266,16 @@ def _in_filter(
     if ids is None:
         return "", {}
     return f"WHERE {column} IN (SELECT unnest($ids::{kind}[]))", {"ids": list(ids)}
+
+
+def _folded(word: str) -> str:
+    """SQL that folds a lower-case word as the practice library matches words:
+    plurals and -ing/-ed endings dropped, so that "families" finds "family"."""
+    single = rf"regexp_replace(regexp_replace({word}, 'ies$', 'y'), '([^s])s$', '\1')"
+    return (
+        f"CASE WHEN length({single}) >= 6 "
+        f"THEN regexp_replace({single}, '(ing|ed)$', '') ELSE {single} END"
+    )
 
 
 def _check_table(table: str) -> None:

@@ -1,0 +1,91 @@
+"""Exemplars: peer schools to learn from on a standard, the schools working on
+the same thing, and the practice library of every published strength."""
+
+from datetime import date
+
+import streamlit as st
+
+from sqr_tracker import exemplar_views, exemplars, plan_views, session
+from sqr_tracker.models import SCHOOL_ROLES, Role
+
+store, user = session.require_page(__file__)
+today = date.today()
+st.title("Exemplars")
+st.caption(
+    "Schools to learn from: peers rated strong, or grown fast, on a standard, in "
+    "a context like yours. Peers to visit and ask, not a ranking."
+)
+school_id = plan_views.school_choice(store, user)
+choices = exemplars.standard_choices(store, user)
+if not choices:
+    st.info("No review has been published yet, so there is nothing to learn from.")
+    st.stop()
+weakest, why = exemplars.weakest_focus_standard(store, user, school_id)
+options = list(choices)
+standard_id = st.selectbox(
+    "Standard",
+    options,
+    index=options.index(weakest) if weakest in choices else 0,
+    format_func=choices.get,
+    key=f"standard:{school_id}",
+)
+if standard_id == weakest or weakest is None:
+    st.caption(why)
+
+central = user.role not in SCHOOL_ROLES
+names = ["Exemplars", "Working on the same thing", "Practice library"]
+if central:
+    across = (
+        "Across your network"
+        if user.role == Role.NETWORK_LEAD
+        else "Across the district"
+    )
+    names += [across, "Visit requests"]
+tabs = st.tabs(names)
+
+with tabs[0]:
+    found = exemplars.find_exemplars(store, user, school_id, standard_id, today)
+    goals = exemplars.goals_on(store, user, school_id, standard_id)
+    exemplar_views.exemplar_cards(store, user, found, goals)
+
+with tabs[1]:
+    exemplar_views.same_work(
+        exemplars.working_on_the_same(store, user, school_id, standard_id)
+    )
+
+with tabs[2]:
+    left, right = st.columns([3, 2])
+    words = left.text_input(
+        "Search what reviews found strong",
+        placeholder="for example: family partnership, restorative circles",
+        key="practice-words",
+    )
+    codes = {0: "Every standard", **choices}
+    chosen = right.selectbox(
+        "On the standard", list(codes), format_func=codes.get, key="practice-standard"
+    )
+    reading = "practice-review"
+    if reading in st.session_state:
+        school, strengths = exemplars.review_strengths(
+            store, user, st.session_state[reading]
+        )
+        exemplar_views.review_panel(school, strengths, reading)
+    if words.strip() or chosen:
+        found = exemplars.search_practices(
+            store, user, words, standard_id=chosen or None
+        )
+        exemplar_views.practice_results(found, reading)
+    else:
+        st.caption("Type a few words, or choose a standard, to search every review.")
+
+if central:
+    with tabs[3]:
+        view = exemplars.district_view(store, user)
+        st.caption(
+            "Struggling: the latest review rated the standard at or below the "
+            "middle of the scale. Exemplars come from the whole district."
+        )
+        st.plotly_chart(exemplar_views.district_figure(view), key="district-figure")
+        exemplar_views.district_table(view)
+    with tabs[4]:
+        exemplar_views.peer_request_list(exemplars.peer_requests(store, user), today)
