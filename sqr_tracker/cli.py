@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -15,11 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sqr_tracker import actions, growth, imports, output, plans
+from sqr_tracker import actions, exemplars, growth, imports, output, plans
 from sqr_tracker.auth import Action, authorize
 from sqr_tracker.config import data_file
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.errors import InvalidInput, NotFound, SqrError
+from sqr_tracker.home import cycle_label
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
@@ -149,10 +151,67 @@ def _parser() -> argparse.ArgumentParser:
         metavar="EMAIL",
         help="who writes the check-ins: a principal or site team member",
     )
+    _exemplars_command(commands, common)
+    _practices_command(commands, common)
     return parser
 
 
-def _reading(command: argparse.ArgumentParser) -> None:
+def _exemplars_command(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``exemplars``: the schools to learn from on a standard."""
+    command = commands.add_parser(
+        "exemplars",
+        parents=[common],
+        help="list peer schools rated strong, or grown fast, on a standard",
+    )
+    _reading(command, today="the day the reviews' ages are counted to (default: today)")
+    command.add_argument(
+        "--standard",
+        required=True,
+        metavar="CODE",
+        help="the standard's code, such as S1 (any case)",
+    )
+    command.add_argument("--limit", type=_positive, default=10, metavar="N")
+
+
+def _practices_command(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``practices search``: the practice library of published strengths."""
+    practices = commands.add_parser(
+        "practices", parents=[common], help="the practice library: what reviews found"
+    )
+    steps = practices.add_subparsers(
+        dest="practices_command", required=True, metavar="COMMAND"
+    )
+    search = steps.add_parser(
+        "search",
+        parents=[common],
+        help="search the strengths of every published review",
+    )
+    search.add_argument(
+        "words",
+        nargs="*",
+        metavar="WORDS",
+        help="what to look for; none, with --standard, lists its newest strengths",
+    )
+    search.add_argument("--standard", default=None, metavar="CODE")
+    search.add_argument("--limit", type=_positive, default=20, metavar="N")
+    search.add_argument("--format", choices=output.FORMATS, default="table")
+    search.add_argument(
+        "--as",
+        dest="as_email",
+        default=None,
+        metavar="EMAIL",
+        help="the acting user (default: the first active central office user)",
+    )
+
+
+def _reading(
+    command: argparse.ArgumentParser,
+    today: str = "the day to judge the plan on (default: today)",
+) -> None:
     """The options of a command that reads one school's plan."""
     command.add_argument("--school", type=_positive, required=True, metavar="ID")
     command.add_argument("--format", choices=output.FORMATS, default="table")
@@ -168,7 +227,7 @@ def _reading(command: argparse.ArgumentParser) -> None:
         type=_day,
         default=None,
         metavar="YYYY-MM-DD",
-        help="the day to judge the plan on (default: today)",
+        help=today,
     )
 
 
@@ -423,6 +482,98 @@ def _add_check_ins(args: argparse.Namespace, path: Path) -> str:
     return f"Saved {saved} check-in{'' if saved == 1 else 's'} for {school}."
 
 
+# Exemplars as the command line shows them, in this order.
+_EXEMPLAR_COLUMNS = [
+    "rank", "school_id", "school", "level", "network", "rating", "previous_rating",
+    "why", "cycle", "published_on", "review_age", "similarity", "distance",
+    "enrollment", "pct_low_income", "pct_english_learners", "pct_disabilities",
+    "principal", "principal_email", "strengths",
+]  # fmt: skip
+
+
+def _exemplars(args: argparse.Namespace, path: Path) -> str:
+    today = args.today or date.today()
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        school = _school_name(store, args.school)
+        standard_id = exemplars.standard_id_of(store, args.standard)
+        found = exemplars.find_exemplars(
+            store, user, args.school, standard_id, today, limit=args.limit
+        )
+    table = found.table.assign(
+        cycle=[cycle_label(year) for year in found.table["cycle_year"]]
+    )
+    table = _days(table[_EXEMPLAR_COLUMNS], ["published_on"])
+    if args.format == "json":
+        return output.to_json(
+            {
+                "school_id": args.school,
+                "school": school,
+                "standard": found.standard["code"],
+                "as_of": today.isoformat(),
+                "rules": found.rules,
+                "exemplars": json.loads(output.to_json(table)),
+                "explanation": found.explanation,
+                "note": found.note,
+            }
+        )
+    table = table.assign(strengths=[" | ".join(s) for s in table["strengths"]])
+    words = found.explanation or found.note
+    if args.format == "csv":  # the sheet alone on standard output
+        if words:
+            print(words, file=sys.stderr)
+        return output.render(table, "csv")
+    if table.empty:
+        return found.explanation
+    return "\n\n".join(filter(None, [output.to_table(_blanks(table)), found.note]))
+
+
+_PRACTICE_COLUMNS = [
+    "rank", "code", "standard", "statement", "score", "matched", "schools"
+]  # fmt: skip
+# A letter or digit: what a word to search for needs.
+_WORD = re.compile(r"[A-Za-z0-9]")
+# What the JSON of ``practices search`` tells of each school that wrote a strength.
+_WRITTEN_BY = ("school_id", "school", "review_id", "cycle")
+
+
+def _practices(args: argparse.Namespace, path: Path) -> str:
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        standard_id = None
+        if args.standard is not None:
+            standard_id = exemplars.standard_id_of(store, args.standard)
+        found = exemplars.search_practices(
+            store, user, " ".join(args.words), standard_id=standard_id, limit=args.limit
+        )
+    found = found.assign(rank=range(1, len(found) + 1))[_PRACTICE_COLUMNS]
+    if args.format == "json":
+        schools = [
+            [{key: school[key] for key in _WRITTEN_BY} for school in written]
+            for written in found["schools"]
+        ]
+        return output.to_json(found.assign(schools=schools))
+    found = found.assign(schools=[exemplars.where_written(s) for s in found["schools"]])
+    return output.render(
+        _blanks(found) if args.format == "table" else found, args.format
+    )
+
+
+def _misused(args: argparse.Namespace) -> str | None:
+    """Why options that parse do not make a command, if they do not."""
+    words = " ".join(getattr(args, "words", []))
+    if (
+        args.command == "practices"
+        and args.standard is None
+        and not _WORD.search(words)
+    ):
+        return (
+            "practices search needs words to search for, or --standard CODE to "
+            "list that standard's newest strengths"
+        )
+    return None
+
+
 def _read_text(name: str) -> tuple[str, str]:
     """The text of ``--file`` (``-``: standard input) and how to name it."""
     if name == "-":
@@ -464,7 +615,11 @@ def _blanks(frame: pd.DataFrame) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit code (0 done, 1 refused, 2 misused)."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    misused = _misused(args)
+    if misused:
+        parser.error(misused)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     path = data_file(args.db)
     try:
@@ -485,6 +640,10 @@ def main(argv: list[str] | None = None) -> int:
             print(_plan(args, path))
         elif args.command == "checkins":
             print(_check_ins(args, path))
+        elif args.command == "exemplars":
+            print(_exemplars(args, path))
+        elif args.command == "practices":
+            print(_practices(args, path))
         else:
             print(_listing(args, path))
     except InvalidInput as error:

@@ -51,7 +51,7 @@ def exemplar_cards(
                     visit_form(store, user, found, row, goals)
     rest = found.table.iloc[CARDS:]
     if not rest.empty:
-        st.markdown(f"**{len(rest)} more exemplars**")
+        st.markdown(f"**{len(rest)} more exemplar{'s' if len(rest) != 1 else ''}**")
         st.dataframe(
             rest[["rank", "school", "network", "why", "similarity", "review_age"]],
             hide_index=True,

@@ -46,7 +46,8 @@ def matching_rules() -> list[str]:
         "results: schools of the same level first, then by the distance between "
         "their enrollment and their shares of low-income students, English "
         "learners and students with disabilities, each measured in standard "
-        "deviations among schools of that level.",
+        "deviations among schools of that level (of the whole district where "
+        "fewer than three schools share the level).",
     ]
 
 
@@ -265,7 +266,7 @@ def _age(published: object, today: date) -> str:
 
 def _similarity(row) -> str:
     if row.other_level:
-        return f"a {row.level} school"
+        return "another level"
     for cut, words in SIMILARITY:
         if row.distance <= cut:
             return words

@@ -1145,8 +1145,9 @@ class Store:
         limit: int = 20,
     ) -> pd.DataFrame:
         """Strength statements of published reviews ranked by how well they match
-        ``words`` (Okapi BM25 over single statements); with no words, the newest
-        statements. One row per statement and standard, listing the schools and
+        ``words`` (Okapi BM25 over single statements); with no words at all, the
+        newest statements (stop words alone match nothing). One row per statement
+        and standard, listing the schools and
         reviews that wrote it, newest first."""
         words_of = "regexp_extract_all(lower({}), '[a-z0-9]+')"
         return self.frame(
@@ -1195,7 +1196,7 @@ class Store:
                 SELECT doc, score, matched FROM scored
                 UNION ALL
                 SELECT doc, NULL, '' FROM docs
-                WHERE NOT EXISTS (SELECT 1 FROM terms)
+                WHERE len({words_of.format("$words")}) = 0
             )
             SELECT s.code, s.name AS standard, d.statement,
                    round(max(ranked.score), 3) AS score,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -173,4 +174,30 @@ def test_a_principal_walks_through_presentation_mode(server, browser):
     expect(page.get_by_role("button", name="Next ▶")).to_be_disabled()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "presentation-last-slide.png"))
+    page.close()
+
+
+def test_a_principal_goes_from_a_weak_standard_to_a_visit_request(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    sign_in(page, server, "Principal")
+    page.get_by_role("link", name="Exemplars").click()
+
+    expect(page.get_by_text("Chosen for you:")).to_be_visible(timeout=30_000)
+    # The innermost block holding the first card's title is the card itself.
+    title = page.locator("strong", has_text=re.compile(r"^1\. "))
+    first = page.get_by_test_id("stVerticalBlock").filter(has=title).last
+    expect(first.get_by_text("What its review found strong on")).to_be_visible()
+    expect(first.get_by_text("•").first).to_be_visible()
+    peer = first.locator("strong").first.inner_text().removeprefix("1. ")
+    first.get_by_text("Ask for a visit or a pairing").click()
+    first.get_by_role("button", name="Send to the central office").click()
+    expect(page.get_by_text("Sent. The central office will answer")).to_be_visible(
+        timeout=30_000
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "principal-exemplars.png"), full_page=True)
+
+    page.get_by_role("link", name="Our plan").click()
+    page.get_by_role("tab", name="Support").click()
+    expect(page.get_by_text(f"A visit to {peer}")).to_be_visible(timeout=30_000)
     page.close()

@@ -1,0 +1,150 @@
+"""The exemplars page through AppTest: the default standard, the exemplar cards,
+a visit request, the practice library and the district's view."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sqr_tracker import exemplars
+from sqr_tracker.demo import build_demo_file
+from sqr_tracker.session import DEMO_USER_KEY
+from sqr_tracker.store import Store
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("exemplars") / "demo.duckdb"
+    build_demo_file(path, schools=30, seed=5, today=date.today())
+    return str(path)
+
+
+@pytest.fixture
+def store(demo_file, monkeypatch):
+    monkeypatch.setenv("SQR_TRACKER_DB", demo_file)
+    return Store.open(demo_file)
+
+
+def page_as(store: Store, email: str) -> AppTest:
+    page = AppTest.from_file("../pages/exemplars.py", default_timeout=30)
+    page.session_state[DEMO_USER_KEY] = store.user_by_email(email).id
+    return page.run()
+
+
+def card_titles(page: AppTest) -> list[str]:
+    return [m.value for m in page.markdown if re.match(r"\*\*\d+\. ", m.value)]
+
+
+def test_a_principal_starts_on_their_weakest_focus_standard(store):
+    page = page_as(store, "principal@demo.sqr")
+    assert not page.exception
+    principal = store.user_by_email("principal@demo.sqr")
+    weakest, why = exemplars.weakest_focus_standard(
+        store, principal, principal.school_id
+    )
+    assert page.selectbox(key=f"standard:{principal.school_id}").value == weakest
+    assert why in [c.value for c in page.caption]
+    assert [t.label for t in page.tabs] == [
+        "Exemplars",
+        "Working on the same thing",
+        "Practice library",
+    ]
+    found = exemplars.find_exemplars(
+        store, principal, principal.school_id, weakest, date.today()
+    )
+    titles = card_titles(page)
+    expected = found.table.head(5)
+    assert len(titles) == len(expected) > 0
+    for title, row in zip(titles, expected.itertuples(), strict=True):
+        assert title.startswith(f"**{row.rank}. ")
+        assert row.school.replace(" ", " ") in title.replace("\\", "")
+    shown = [t.value for t in page.text]
+    for statement in expected["strengths"].iloc[0]:
+        assert f"• {statement}" in shown
+    assert principal.school_id not in set(found.table["school_id"])
+
+
+def test_a_visit_request_reaches_the_central_office_and_the_plan(store):
+    page = page_as(store, "principal@demo.sqr")
+    principal = store.user_by_email("principal@demo.sqr")
+    weakest, _ = exemplars.weakest_focus_standard(store, principal, principal.school_id)
+    first = exemplars.find_exemplars(
+        store, principal, principal.school_id, weakest, date.today()
+    ).table.iloc[0]
+    form = f"visit-{first['school_id']}"
+    page.radio(key=f"{form}:kind").set_value("pairing")
+    page.text_area(key=f"{form}:need").set_value("Pair our restorative practice leads.")
+    send = [b for b in page.button if b.label == "Send to the central office"]
+    send[0].click().run()
+    assert not page.exception
+    assert [s.value for s in page.success] == [
+        "Sent. The central office will answer; the request is listed under support "
+        "requests in your plan."
+    ]
+    office = store.user_by_email("central.office@demo.sqr")
+    asked = exemplars.peer_requests(store, office)
+    latest = asked.iloc[0]
+    assert (latest["school_id"], latest["kind"], latest["peer_school_id"]) == (
+        principal.school_id,
+        "pairing",
+        first["school_id"],
+    )
+    assert latest["need"] == "Pair our restorative practice leads."
+    listed = page_as(store, "central.office@demo.sqr")
+    table = listed.dataframe[-1].value
+    assert table["need"].iloc[0] == "Pair our restorative practice leads."
+    assert table["peer_school"].iloc[0] == first["school"]
+
+
+def test_the_practice_library_finds_strengths_and_opens_a_review(store):
+    page = page_as(store, "site.team@demo.sqr")
+    page.text_input(key="practice-words").set_value("restorative circles").run()
+    assert not page.exception
+    team = store.user_by_email("site.team@demo.sqr")
+    found = exemplars.search_practices(store, team, "restorative circles")
+    assert not found.empty
+    shown = [t.value for t in page.text]
+    assert found["statement"].iloc[0] in shown
+    first = found["schools"].iloc[0][0]
+    button = page.button(key=f"practice-review:0:{first['review_id']}")
+    assert button.label == f"{first['school']} ({first['cycle']})"
+    button.click().run()
+    assert any(
+        m.value.startswith("**What ") and "review found strong**" in m.value
+        for m in page.markdown
+    )
+    page.button(key="practice-review:close").click().run()
+    assert not any("review found strong**" in m.value for m in page.markdown)
+
+
+def test_words_that_match_nothing_say_so(store):
+    page = page_as(store, "principal@demo.sqr")
+    page.text_input(key="practice-words").set_value("zzyzx quokka").run()
+    assert "No published strength matches these words." in page.info[-1].value
+
+
+def test_the_central_office_sees_the_district_view(store):
+    page = page_as(store, "central.office@demo.sqr")
+    assert not page.exception
+    assert [t.label for t in page.tabs][-2:] == [
+        "Across the district",
+        "Visit requests",
+    ]
+    office = store.user_by_email("central.office@demo.sqr")
+    view = exemplars.district_view(store, office)
+    table = next(d.value for d in page.dataframe if "no_peer" in d.value.columns)
+    assert table["struggling"].tolist() == view["struggling"].tolist()
+    assert table["exemplars"].tolist() == view["exemplars"].tolist()
+
+
+def test_a_network_lead_sees_their_network(store):
+    page = page_as(store, "network.lead@demo.sqr")
+    assert not page.exception
+    assert [t.label for t in page.tabs][-2] == "Across your network"
+    lead = store.user_by_email("network.lead@demo.sqr")
+    schools = page.selectbox(key="school").options
+    followed = store.schools(store.school_ids_in_network(lead.network_id))
+    assert sorted(schools) == sorted(followed["name"])
