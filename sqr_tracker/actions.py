@@ -465,12 +465,12 @@ def add_comment(store: Store, user: User | None, data: Mapping[str, Any]) -> int
 def request_support(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
     ask = validate(SupportRequestIn, data, "The support request")
     _require_same_school(store, ask, "The support request")
+    user = authorize(store, user, Action.REQUEST_SUPPORT, school_id=ask.school_id)
     if ask.peer_school_id is not None and store.schools([ask.peer_school_id]).empty:
         raise InvalidInput(
             "The support request",
             {"peer_school_id": f"no school with id {ask.peer_school_id}"},
         )
-    user = authorize(store, user, Action.REQUEST_SUPPORT, school_id=ask.school_id)
     values = _stamped(
         user,
         **ask.model_dump(mode="json", exclude={"needed_by"}),

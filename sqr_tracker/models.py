@@ -256,6 +256,8 @@ class SupportRequestIn(Strict):
     def _peer_for_visits(self) -> SupportRequestIn:
         if self.kind != SupportKind.SUPPORT and self.peer_school_id is None:
             raise ValueError(f"a {self.kind.value} needs the peer school")
+        if self.kind == SupportKind.SUPPORT and self.peer_school_id is not None:
+            raise ValueError("only a visit or a pairing names a peer school")
         if self.peer_school_id is not None and self.peer_school_id == self.school_id:
             raise ValueError("a school cannot visit or pair with itself")
         return self

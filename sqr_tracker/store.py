@@ -1269,14 +1269,29 @@ def _in_filter(
     return f"WHERE {column} IN (SELECT unnest($ids::{kind}[]))", {"ids": list(ids)}
 
 
+# How the practice library folds a lower-case word, rule by rule in this order:
+# plurals to their singular, -ing and -ed dropped (with a doubled consonant
+# before them made single), then a final e dropped, so that "families" finds
+# "family", "classes" "class", "planning" "plan" and "described" "describe".
+_DOUBLED = "bdgmnprt"
+_FOLDING = (
+    ("ies$", "y"),
+    ("(s|x|z|ch|sh)es$", r"\1"),
+    ("([^s])s$", r"\1"),
+    *((f"^(.{{2,}}{c}){c}ing$", r"\1") for c in _DOUBLED),
+    ("^(.{3,})ing$", r"\1"),
+    *((f"^(.{{2,}}{c}){c}ed$", r"\1") for c in _DOUBLED),
+    ("^(.{4,})ed$", r"\1"),
+    ("^(.{4,})e$", r"\1"),
+)
+
+
 def _folded(word: str) -> str:
-    """SQL that folds a lower-case word as the practice library matches words:
-    plurals and -ing/-ed endings dropped, so that "families" finds "family"."""
-    single = rf"regexp_replace(regexp_replace({word}, 'ies$', 'y'), '([^s])s$', '\1')"
-    return (
-        f"CASE WHEN length({single}) >= 6 "
-        f"THEN regexp_replace({single}, '(ing|ed)$', '') ELSE {single} END"
-    )
+    """SQL folding a lower-case word by ``_FOLDING``: each rule wraps the one
+    before, and each refers to the word once."""
+    for pattern, replacement in _FOLDING:
+        word = f"regexp_replace({word}, '{pattern}', '{replacement}')"
+    return word
 
 
 def _check_table(table: str) -> None:
