@@ -19,12 +19,30 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def to_csv(frame: pd.DataFrame) -> str:
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the frame whose text cells cannot run as formulas."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
-    return safe.to_csv(index=False)
+    return safe
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    return neutralised(frame).to_csv(index=False)
+
+
+def to_xlsx(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
+    """The frame as one sheet of an Excel workbook, formulas neutralised and
+    date-times without a time zone (which Excel cannot hold)."""
+    safe = neutralised(frame)
+    for column in safe.columns:
+        if isinstance(safe[column].dtype, pd.DatetimeTZDtype):
+            safe[column] = safe[column].dt.tz_localize(None)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as workbook:
+        safe.to_excel(workbook, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()
 
 
 def to_json(data: pd.DataFrame | dict[str, Any]) -> str:

@@ -13,10 +13,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from sqr_tracker import output
 from sqr_tracker.home import SchoolGlance, cycle_label
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Colour-blind-safe sequential blues, lowest level lightest.
 LEVEL_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b", "#041b3d")
 
@@ -140,3 +142,26 @@ def _shortened(name: str, limit: int = 48) -> str:
 def rows_height(rows: int) -> int:
     """A table height that shows every row (up to 25) without scrolling."""
     return 38 + 35 * min(rows, 25)
+
+
+def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
+    """The list as it is shown, to download as CSV or as an Excel workbook."""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
+        "CSV",
+        icon=":material/download:",
+        data=lambda: output.to_csv(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"{key}:csv",
+    )
+    right.download_button(
+        "Excel",
+        icon=":material/download:",
+        data=lambda: output.to_xlsx(frame, name),
+        file_name=f"{name}.xlsx",
+        mime=XLSX_MIME,
+        on_click="ignore",
+        key=f"{key}:xlsx",
+    )
