@@ -24,11 +24,11 @@ SETTINGS: dict[str, tuple[float, float, float]] = {
     # Needs support: the rules' thresholds, and how many reasons make a tier.
     "support_lowest_standards": (2, 1, 20),
     "support_decline_levels": (1, 1, 4),
-    "support_overdue_share": (0.30, 0.05, 1.0),
+    "support_overdue_share": (0.50, 0.05, 1.0),
     "support_self_gap_levels": (2, 1, 4),
     "support_request_wait_days": (14, 1, 180),
-    "support_targeted_reasons": (1, 1, 10),
-    "support_intensive_reasons": (3, 1, 10),
+    "support_targeted_reasons": (2, 1, 10),
+    "support_intensive_reasons": (4, 1, 10),
     # Reviews: the years between a school's reviews.
     "review_rotation_years": (3, 1, 6),
 }

@@ -50,6 +50,14 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}),
     ),
     PageSpec(
+        "pages/needs_support.py", "Needs support", ":material/support:",
+        frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}), section="Across schools",
+    ),
+    PageSpec(
+        "pages/heatmap.py", "Ratings across schools", ":material/grid_on:",
+        frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}), section="Across schools",
+    ),
+    PageSpec(
         "pages/exemplars.py", "Exemplars", ":material/diversity_3:",
         frozenset({Role.SITE_TEAM, Role.PRINCIPAL, Role.NETWORK_LEAD,
                    Role.CENTRAL_OFFICE}),

@@ -734,7 +734,7 @@ class Store:
         self, school_ids: Sequence[int] | None, today: date
     ) -> pd.DataFrame:
         """Per school: open and focus goals, open and overdue action steps, the last
-        check-in and open support requests."""
+        check-in, and open support requests with when the oldest was made."""
         where, params = _in_filter("s.id", school_ids)
         return self.frame(
             f"""
@@ -753,7 +753,8 @@ class Store:
                 SELECT school_id, max(written_on)::DATE AS last_check_in
                 FROM check_ins GROUP BY school_id
             ), q AS (
-                SELECT school_id, count(*) AS open_requests
+                SELECT school_id, count(*) AS open_requests,
+                       min(requested_on) AS oldest_open_request
                 FROM support_requests WHERE status = 'open' GROUP BY school_id
             )
             SELECT s.id AS school_id, s.name AS school, n.name AS network, s.level,
@@ -762,7 +763,8 @@ class Store:
                    coalesce(a.open_steps, 0) AS open_steps,
                    coalesce(a.overdue_steps, 0) AS overdue_steps,
                    c.last_check_in,
-                   coalesce(q.open_requests, 0) AS open_requests
+                   coalesce(q.open_requests, 0) AS open_requests,
+                   q.oldest_open_request
             FROM schools s JOIN networks n ON n.id = s.network_id
             LEFT JOIN g ON g.school_id = s.id
             LEFT JOIN a ON a.school_id = s.id
@@ -1053,6 +1055,245 @@ class Store:
             """
         )
 
+    # -- needs support and the heatmap -------------------------------------------
+
+    def group_values(
+        self, school_ids: Sequence[int] | None, student_group: str
+    ) -> pd.DataFrame:
+        """Every measure's values for one student group of each school, in period
+        order, with the measure's good direction."""
+        where, params = _in_filter("v.school_id", school_ids)
+        return self.frame(
+            f"""
+            SELECT v.school_id, v.measure_id, m.code, m.name AS measure,
+                   m.higher_is_better, v.period, v.value, v.group_size
+            FROM measure_values v JOIN measures m ON m.id = v.measure_id
+            {where} {"AND" if where else "WHERE"} v.student_group = $total
+            ORDER BY v.school_id, v.measure_id, v.period
+            """,
+            {"total": student_group, **params},
+        )
+
+    # -- update compliance and review calendar -----------------------------------
+
+    def monthly_update_counts(
+        self, school_ids: Sequence[int] | None, starts: datetime, ends: datetime
+    ) -> pd.DataFrame:
+        """Per school: the check-ins written from ``starts`` up to (not including)
+        ``ends``, and the last check-in written before ``ends``."""
+        where, params = _in_filter("s.id", school_ids)
+        return self.frame(
+            f"""
+            WITH c AS (
+                SELECT school_id,
+                       count(*) FILTER (written_on >= $starts) AS check_ins,
+                       max(written_on) AS last_check_in
+                FROM check_ins WHERE written_on < $ends GROUP BY school_id
+            )
+            SELECT s.id AS school_id, s.name AS school, n.name AS network, s.level,
+                   coalesce(c.check_ins, 0) AS check_ins, c.last_check_in
+            FROM schools s JOIN networks n ON n.id = s.network_id
+            LEFT JOIN c ON c.school_id = s.id
+            {where}
+            ORDER BY s.name, s.id
+            """,
+            {"starts": starts, "ends": ends, **params},
+        )
+
+    def first_check_in_before(self, ends: datetime) -> datetime | None:
+        """When the district's first check-in was written, if before ``ends``."""
+        return self.value(
+            "SELECT min(written_on) FROM check_ins WHERE written_on < ?", [ends]
+        )
+
+    def school_contacts(self, school_ids: Sequence[int] | None) -> pd.DataFrame:
+        """Per school, the active people to ask about its plan: its site team,
+        its principal, then its network's lead."""
+        where, params = _in_filter("school_id", school_ids)
+        return self.frame(
+            f"""
+            WITH people AS (
+                SELECT u.school_id, 1 AS rank, 'site team' AS contact, u.name,
+                       u.email
+                FROM users u WHERE u.active AND u.role = 'site_team'
+                UNION
+                SELECT s.id, 2, 'principal', u.name, u.email
+                FROM schools s JOIN users u ON u.active AND (u.id = s.principal_id
+                     OR (u.role = 'principal' AND u.school_id = s.id))
+                UNION
+                SELECT s.id, 3, 'network lead', u.name, u.email
+                FROM schools s JOIN users u ON u.active
+                     AND u.role = 'network_lead' AND u.network_id = s.network_id
+            )
+            SELECT school_id, contact, name, email FROM people
+            {where}
+            ORDER BY school_id, rank, name, email
+            """,
+            params,
+        )
+
+    def review_rotation(
+        self, school_ids: Sequence[int] | None, cycle_year: int
+    ) -> pd.DataFrame:
+        """Per school: the latest cycle up to ``cycle_year`` it had a review in,
+        and how many of its reviews in that cycle exist and are published."""
+        where, params = _in_filter("s.id", school_ids)
+        return self.frame(
+            f"""
+            SELECT s.id AS school_id, s.name AS school, n.name AS network, s.level,
+                   max(r.cycle_year) FILTER (r.cycle_year <= $cycle)
+                       AS last_cycle_year,
+                   count(r.id) FILTER (r.cycle_year = $cycle) AS reviews_this_cycle,
+                   count(r.id) FILTER (r.cycle_year = $cycle
+                                       AND r.published_on IS NOT NULL)
+                       AS published_this_cycle
+            FROM schools s JOIN networks n ON n.id = s.network_id
+            LEFT JOIN reviews r ON r.school_id = s.id
+            {where}
+            GROUP BY s.id, s.name, n.name, s.level
+            ORDER BY s.name, s.id
+            """,
+            {"cycle": cycle_year, **params},
+        )
+
+    def reviews_in_cycle(
+        self, cycle_year: int, school_ids: Sequence[int] | None
+    ) -> pd.DataFrame:
+        """A cycle's reviews with their school, phase, dates and lead reviewer."""
+        where, params = _in_filter("r.school_id", school_ids)
+        return self.frame(
+            f"""
+            SELECT r.id AS review_id, r.school_id, s.name AS school,
+                   n.name AS network, r.phase, r.starts_on, r.visit_starts_on,
+                   r.visit_ends_on, r.report_on, r.completes_on, r.published_on,
+                   u.name AS lead_reviewer
+            FROM reviews r
+            JOIN schools s ON s.id = r.school_id
+            JOIN networks n ON n.id = s.network_id
+            LEFT JOIN users u ON u.id = r.lead_reviewer_id
+            {where} {"AND" if where else "WHERE"} r.cycle_year = $cycle
+            ORDER BY s.name, r.id
+            """,
+            {"cycle": cycle_year, **params},
+        )
+
+    def cycle_assignments(
+        self, cycle_year: int, school_ids: Sequence[int] | None
+    ) -> pd.DataFrame:
+        """Who is assigned to each review of a cycle: its lead reviewer and its
+        team, once each, with where the reviewed school and the person belong
+        (the person's own school and network, and the network of that school)."""
+        where, params = _in_filter("r.school_id", school_ids)
+        return self.frame(
+            f"""
+            WITH members AS (
+                SELECT id AS review_id, lead_reviewer_id AS user_id, TRUE AS leads
+                FROM reviews
+                WHERE cycle_year = $cycle AND lead_reviewer_id IS NOT NULL
+                UNION
+                SELECT t.review_id, t.user_id, FALSE
+                FROM review_team t JOIN reviews r ON r.id = t.review_id
+                WHERE r.cycle_year = $cycle
+                  AND t.user_id IS DISTINCT FROM r.lead_reviewer_id
+            )
+            SELECT m.review_id, r.school_id, s.name AS school, s.network_id,
+                   n.name AS network, m.user_id, u.name AS reviewer, m.leads,
+                   u.school_id AS own_school_id, u.network_id AS own_network_id,
+                   h.network_id AS own_school_network_id
+            FROM members m
+            JOIN reviews r ON r.id = m.review_id
+            JOIN schools s ON s.id = r.school_id
+            JOIN networks n ON n.id = s.network_id
+            JOIN users u ON u.id = m.user_id
+            LEFT JOIN schools h ON h.id = u.school_id
+            {where}
+            ORDER BY s.name, m.review_id, m.leads DESC, u.name
+            """,
+            {"cycle": cycle_year, **params},
+        )
+
+    # -- the support desk --------------------------------------------------------
+
+    def desk_requests(
+        self,
+        school_ids: Sequence[int] | None,
+        *,
+        status: str | None = "open",
+        request_id: int | None = None,
+    ) -> pd.DataFrame:
+        """Support requests (open ones unless told) with their school, network,
+        peer school, who asked and who answered, and the active network leads of
+        the school's network (names, comma-separated), oldest first."""
+        where, params = _in_filter("q.school_id", school_ids)
+        return self.frame(
+            f"""
+            WITH leads AS (
+                SELECT network_id, string_agg(name, ', ' ORDER BY name) AS leads
+                FROM users
+                WHERE role = 'network_lead' AND active AND network_id IS NOT NULL
+                GROUP BY network_id
+            )
+            SELECT q.id, q.version, q.school_id, s.name AS school,
+                   n.name AS network, q.kind, p.name AS peer_school, q.need,
+                   q.needed_by, q.requested_on, r.name AS requested_by, q.status,
+                   q.answer, q.answered_on, a.name AS answered_by,
+                   l.leads AS network_leads
+            FROM support_requests q
+            JOIN schools s ON s.id = q.school_id
+            JOIN networks n ON n.id = s.network_id
+            LEFT JOIN schools p ON p.id = q.peer_school_id
+            LEFT JOIN users r ON r.id = q.requested_by
+            LEFT JOIN users a ON a.id = q.answered_by
+            LEFT JOIN leads l ON l.network_id = s.network_id
+            {where} {"AND" if where else "WHERE"}
+                ($status IS NULL OR q.status = $status)
+                AND ($request IS NULL OR q.id = $request)
+            ORDER BY q.requested_on, q.id
+            """,
+            {"status": status, "request": request_id, **params},
+        )
+
+    def request_times_by_network(
+        self, school_ids: Sequence[int] | None
+    ) -> pd.DataFrame:
+        """Every support request of the schools with its network, status and
+        when it was made and answered; a school without requests gives one row
+        with no request, so that every network of the schools is listed."""
+        where, params = _in_filter("s.id", school_ids)
+        return self.frame(
+            f"""
+            SELECT n.id AS network_id, n.name AS network, q.id, q.status,
+                   q.requested_on, q.answered_on
+            FROM schools s
+            JOIN networks n ON n.id = s.network_id
+            LEFT JOIN support_requests q ON q.school_id = s.id
+            {where}
+            ORDER BY n.name, q.id
+            """,
+            params,
+        )
+
+    # -- do the ratings mean something -------------------------------------------
+
+    def self_and_consensus(self, school_ids: Sequence[int] | None) -> pd.DataFrame:
+        """Per published review and standard: the school's self-reflection level
+        and the team's consensus level (either may be missing)."""
+        where, params = _in_filter("r.school_id", school_ids)
+        return self.frame(
+            f"""
+            SELECT r.id AS review_id, r.school_id, s.id AS standard_id, s.code,
+                   s.name AS standard,
+                   max(x.level) FILTER (x.rater_kind = 'self-reflection') AS self,
+                   max(x.level) FILTER (x.rater_kind = 'consensus') AS consensus
+            FROM reviews r
+            JOIN ratings x ON x.review_id = r.id
+            JOIN standards s ON s.id = x.standard_id
+            {where} {"AND" if where else "WHERE"} r.published_on IS NOT NULL
+            GROUP BY ALL ORDER BY r.id, s.id
+            """,
+            params,
+        )
+
     # -- peers and practice ------------------------------------------------------
 
     def rated_standards(self) -> pd.DataFrame:
@@ -1073,7 +1314,8 @@ class Store:
     def last_two_consensus(self, standard_id: int | None = None) -> pd.DataFrame:
         """Per school and standard: the consensus rating of the latest published
         review and of the one before it (missing where that review did not rate
-        the standard), with the latest review's id, cycle and publication date."""
+        the standard), with the latest review's id, cycle and publication date
+        and the school's own self-reflection rating in it."""
         return self.frame(
             """
             WITH published AS (
@@ -1092,10 +1334,13 @@ class Store:
             SELECT latest.school_id, latest.standard_id, latest.review_id,
                    latest.cycle_year, latest.published_on, latest.level AS rating,
                    before.cycle_year AS previous_cycle_year,
-                   before.level AS previous_rating
+                   before.level AS previous_rating, own.level AS self_rating
             FROM rated latest
             LEFT JOIN rated before ON before.school_id = latest.school_id
                  AND before.standard_id = latest.standard_id AND before.back = 2
+            LEFT JOIN ratings own ON own.review_id = latest.review_id
+                 AND own.standard_id = latest.standard_id
+                 AND own.rater_kind = 'self-reflection'
             WHERE latest.back = 1
             ORDER BY latest.school_id, latest.standard_id
             """,

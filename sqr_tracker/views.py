@@ -146,8 +146,8 @@ def rows_height(rows: int) -> int:
 
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     """The list as it is shown, to download as CSV or as an Excel workbook."""
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         "CSV",
         icon=":material/download:",
         data=lambda: output.to_csv(frame),
@@ -156,7 +156,7 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
         on_click="ignore",
         key=f"{key}:csv",
     )
-    right.download_button(
+    row.download_button(
         "Excel",
         icon=":material/download:",
         data=lambda: output.to_xlsx(frame, name),

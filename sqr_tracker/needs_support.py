@@ -1,0 +1,361 @@
+"""Needs support: the central office's list of schools to reach out to, each
+with the reasons, every reason a stated rule with a district-set threshold, and
+the support tier the reasons place the school in. Also the ratings heatmap.
+
+These views are for the central office and network leads: school-facing and
+public pages never rank schools against each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from sqr_tracker.auth import Action, authorize, visible_school_ids
+from sqr_tracker.config import district_settings
+from sqr_tracker.errors import PermissionDenied
+from sqr_tracker.home import cycle_label
+from sqr_tracker.measures import run_chart
+from sqr_tracker.models import Role, User
+from sqr_tracker.store import Store
+
+TIERS = ("intensive", "targeted", "universal")
+_TOTAL_GROUP = "All students"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One reason a school may need support: its name, the sentence stating it
+    with the district's threshold, and the check that finds it: given what the
+    rules read about every school, the reason in words for each school it finds
+    (a Series indexed by school id)."""
+
+    name: str
+    statement: Callable[[dict[str, float]], str]
+    check: Callable[[Facts], pd.Series]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules read about the schools followed: their plans (indexed by
+    school id), their latest reviews' ratings (one row per standard, with the
+    one before and the self-reflection), their measures for all students."""
+
+    plans: pd.DataFrame
+    ratings: pd.DataFrame
+    values: pd.DataFrame
+    today: date
+    labels: dict[int, str]
+    limits: dict[str, float]
+
+    @property
+    def lowest(self) -> int:
+        return min(self.labels) if self.labels else 1
+
+    def label(self, levels: pd.Series) -> pd.Series:
+        return levels.astype(int).map(self.labels)
+
+
+def _plural(count: int, thing: str) -> str:
+    return f"{count} {thing}{'s' if count != 1 else ''}"
+
+
+def _joined(rows: pd.DataFrame, words: pd.Series, tail: str = "") -> pd.Series:
+    """Per school, the words of its rows joined with semicolons."""
+    if rows.empty:
+        return pd.Series(dtype=object)
+    return words.groupby(rows["school_id"]).agg("; ".join) + tail
+
+
+def _lowest_levels(facts: Facts) -> pd.Series:
+    low = facts.ratings[facts.ratings["rating"] == facts.lowest]
+    per_school = low.groupby("school_id").agg(
+        count=("code", "size"), codes=("code", ", ".join), cycle=("cycle_year", "first")
+    )
+    per_school = per_school[
+        per_school["count"] >= facts.limits["support_lowest_standards"]
+    ]
+    label = facts.labels.get(facts.lowest, "")
+    return pd.Series(
+        [
+            f"{_plural(n, 'standard')} rated {label} in {cycle_label(c)} ({codes})"
+            for n, codes, c in per_school[["count", "codes", "cycle"]].itertuples(
+                index=False
+            )
+        ],
+        index=per_school.index,
+        dtype=object,
+    )
+
+
+def _decline(facts: Facts) -> pd.Series:
+    ratings = facts.ratings.dropna(subset=["previous_rating"])
+    fell = ratings[
+        ratings["previous_rating"] - ratings["rating"]
+        >= facts.limits["support_decline_levels"]
+    ]
+    words = (
+        fell["code"] + " fell from " + facts.label(fell["previous_rating"]) + " to "
+        + facts.label(fell["rating"])
+    )  # fmt: skip
+    return _joined(fell, words, " since the review before")
+
+
+def _stalled(facts: Facts) -> pd.Series:
+    last = pd.to_datetime(facts.plans["last_check_in"])
+    waited = (pd.Timestamp(facts.today) - last).dt.days
+    never = last.isna()
+    late = waited > facts.limits["check_in_stale_days"]
+    words = "No check-in for " + waited[late].astype(int).astype(str) + " days"
+    return pd.concat(
+        [words, pd.Series("No check-in recorded yet", index=last.index[never])]
+    )
+
+
+def _overdue(facts: Facts) -> pd.Series:
+    plans = facts.plans[facts.plans["open_steps"] > 0]
+    share = plans["overdue_steps"] / plans["open_steps"]
+    hit = plans[share >= facts.limits["support_overdue_share"]]
+    return pd.Series(
+        [
+            f"{late} of {_plural(total, 'open action step')} overdue "
+            f"({late / total:.0%})"
+            for late, total in hit[["overdue_steps", "open_steps"]].itertuples(
+                index=False
+            )
+        ],
+        index=hit.index,
+        dtype=object,
+    )
+
+
+def _adverse(facts: Facts) -> pd.Series:
+    """Run charts of each school's measures whose latest point ends a shift or
+    trend the wrong way (the rules of the growth story's run charts)."""
+    found: dict[int, list[str]] = {}
+    values = facts.values
+    for (school_id, _), one in values.groupby(["school_id", "measure_id"], sort=True):
+        series = pd.Series(one["value"].to_numpy(), index=one["period"].to_numpy())
+        chart = run_chart(
+            series, higher_is_better=bool(one["higher_is_better"].iloc[0])
+        )
+        last = len(chart.values) - 1
+        current = [signal for signal in chart.adverse() if signal.end == last]
+        if current:
+            words = f"{one['measure'].iloc[0]}: {current[0].description}"
+            found.setdefault(school_id, []).append(words)
+    return pd.Series(
+        {school: "; ".join(w) for school, w in found.items()}, dtype=object
+    )
+
+
+def _self_gap(facts: Facts) -> pd.Series:
+    ratings = facts.ratings.dropna(subset=["self_rating"])
+    gap = (ratings["self_rating"] - ratings["rating"]).abs()
+    wide = ratings[gap >= facts.limits["support_self_gap_levels"]]
+    words = (
+        wide["code"] + ": self-reflection " + facts.label(wide["self_rating"])
+        + ", team " + facts.label(wide["rating"])
+    )  # fmt: skip
+    return _joined(wide, words)
+
+
+def _waiting(facts: Facts) -> pd.Series:
+    oldest = pd.to_datetime(facts.plans["oldest_open_request"])
+    waited = (pd.Timestamp(facts.today).normalize() - oldest.dt.normalize()).dt.days
+    late = waited > facts.limits["support_request_wait_days"]
+    return (
+        "A support request has waited "
+        + waited[late].astype(int).astype(str)
+        + " days for an answer"
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "lowest ratings",
+        lambda t: (
+            f"{t['support_lowest_standards']:g} or more standards at the "
+            "lowest level of the scale in the latest review"
+        ),
+        _lowest_levels,
+    ),
+    Rule(
+        "decline",
+        lambda t: (
+            f"a standard {t['support_decline_levels']:g} level(s) or more "
+            "lower than in the review before"
+        ),
+        _decline,
+    ),
+    Rule(
+        "stalled plan",
+        lambda t: f"no check-in for over {t['check_in_stale_days']:g} days",
+        _stalled,
+    ),
+    Rule(
+        "overdue steps",
+        lambda t: (
+            f"{t['support_overdue_share']:.0%} or more of the open action steps overdue"
+        ),
+        _overdue,
+    ),
+    Rule(
+        "adverse signal",
+        lambda t: (
+            "a measure for all students whose run chart ends in a shift or "
+            "trend the wrong way"
+        ),
+        _adverse,
+    ),
+    Rule(
+        "self-reflection gap",
+        lambda t: (
+            f"self-reflection and team ratings {t['support_self_gap_levels']:g}"
+            " levels or more apart on a standard"
+        ),
+        _self_gap,
+    ),
+    Rule(
+        "unanswered request",
+        lambda t: (
+            "a support request open for more than "
+            f"{t['support_request_wait_days']:g} days"
+        ),
+        _waiting,
+    ),
+)
+
+
+def rule_statements(store: Store) -> list[str]:
+    """Each rule and each tier in words, with the district's thresholds."""
+    limits = district_settings(store)
+    rules = [f"{rule.name.capitalize()}: {rule.statement(limits)}." for rule in RULES]
+    return rules + [
+        f"Intensive support: {limits['support_intensive_reasons']:g} or more of "
+        f"these reasons; targeted: {limits['support_targeted_reasons']:g} or more; "
+        "universal (the support every school gets): fewer."
+    ]
+
+
+def tier_of(reasons: int, limits: dict[str, float]) -> str:
+    if reasons >= limits["support_intensive_reasons"]:
+        return "intensive"
+    if reasons >= limits["support_targeted_reasons"]:
+        return "targeted"
+    return "universal"
+
+
+def _for_district_staff(store: Store, user: User | None) -> list[int] | None:
+    """The schools a central office user (all: None) or network lead follows."""
+    authorize(store, user, Action.READ_PUBLISHED)
+    assert user is not None
+    if user.role not in (Role.CENTRAL_OFFICE, Role.NETWORK_LEAD):
+        raise PermissionDenied(
+            "Only the central office and network leads see schools side by side."
+        )
+    return visible_school_ids(store, user)
+
+
+@dataclass(frozen=True)
+class NeedsSupport:
+    """Every school followed, with its reasons and tier, those most in need
+    first; the count per tier and network; and the rules in words."""
+
+    schools: pd.DataFrame
+    tiers: pd.DataFrame
+    rules: list[str]
+
+
+def needs_support(
+    store: Store, user: User | None, today: date, *, network_id: int | None = None
+) -> NeedsSupport:
+    scope = _for_district_staff(store, user)
+    if network_id is not None:
+        in_network = store.school_ids_in_network(network_id)
+        scope = in_network if scope is None else sorted(set(scope) & set(in_network))
+    limits = district_settings(store)
+    scale = store.rating_scale()
+    labels = dict(zip(scale["level"].astype(int), scale["label"], strict=True))
+    plans = store.plan_overview(scope, today).set_index("school_id", drop=False)
+    values = store.group_values(scope, _TOTAL_GROUP)
+    values = values[values["group_size"] >= limits["small_group_threshold"]]
+    facts = Facts(plans, _latest_ratings(store, scope), values, today, labels, limits)
+    found = pd.DataFrame({rule.name: rule.check(facts) for rule in RULES})
+    found = found.reindex(index=plans.index, columns=[rule.name for rule in RULES])
+    present = found.notna()
+    count = present.sum(axis=1)
+    table = plans[["school_id", "school", "network", "level"]].assign(
+        tier=[tier_of(n, limits) for n in count],
+        reason_count=count,
+        rules=[list(found.columns[row]) for row in present.to_numpy()],
+        reasons=[list(row[row.notna()]) for _, row in found.iterrows()],
+    )
+    order = table["tier"].map({tier: i for i, tier in enumerate(TIERS)})
+    table = (
+        table.assign(_order=order)
+        .sort_values(
+            ["_order", "reason_count", "school"], ascending=[True, False, True]
+        )
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    return NeedsSupport(table, _tier_counts(table), rule_statements(store))
+
+
+def _latest_ratings(store: Store, scope: list[int] | None) -> pd.DataFrame:
+    ratings = store.last_two_consensus()
+    if scope is not None:
+        ratings = ratings[ratings["school_id"].isin(scope)]
+    codes = store.standards()[["id", "code", "sort_order"]]
+    return ratings.merge(codes, left_on="standard_id", right_on="id").sort_values(
+        ["school_id", "sort_order"]
+    )
+
+
+def _tier_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Schools per tier in each network, with a district total."""
+    counts = pd.crosstab(table["network"], table["tier"])
+    counts = counts.reindex(columns=list(TIERS), fill_value=0)
+    counts.loc["All networks"] = counts.sum()
+    return counts.reset_index().rename_axis(columns=None)
+
+
+# -- the heatmap -------------------------------------------------------------------
+
+
+def heatmap(
+    store: Store,
+    user: User | None,
+    *,
+    network: str | None = None,
+    level: str | None = None,
+    sort_by: str | None = None,
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Schools by standards, each cell the latest consensus level (missing when
+    the school has no published review of it), with the scale's labels. Sorted
+    by a standard's code (lowest first, then name), else by school name."""
+    scope = _for_district_staff(store, user)
+    schools = store.schools(scope)[["id", "name", "network", "level"]]
+    if network:
+        schools = schools[schools["network"] == network]
+    if level:
+        schools = schools[schools["level"] == level]
+    ratings = _latest_ratings(store, schools["id"].tolist())
+    top = store.standards()
+    codes = top.loc[top["parent_code"].isna(), "code"].tolist()
+    grid = ratings.pivot_table(
+        index="school_id", columns="code", values="rating", aggfunc="first"
+    ).reindex(columns=codes)
+    table = schools.rename(columns={"id": "school_id", "name": "school"}).merge(
+        grid, left_on="school_id", right_index=True, how="left"
+    )
+    table[codes] = table[codes].astype("Int64")
+    keys = [sort_by, "school"] if sort_by in codes else ["school"]
+    table = table.sort_values(keys, na_position="last", kind="stable")
+    scale = store.rating_scale()
+    labels = dict(zip(scale["level"].astype(int), scale["label"], strict=True))
+    return table.reset_index(drop=True), labels
