@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from sqr_tracker import actions, exemplars, growth, imports, output, plans
+from sqr_tracker import (
+    actions,
+    compliance,
+    exemplars,
+    growth,
+    imports,
+    needs_support,
+    output,
+    plans,
+    review_calendar,
+)
 from sqr_tracker.auth import Action, authorize
 from sqr_tracker.config import data_file
 from sqr_tracker.demo import build_demo_file
@@ -153,7 +163,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     _exemplars_command(commands, common)
     _practices_command(commands, common)
+    _district_commands(commands, common)
+    _needs_support_command(commands, common)
     return parser
+
+
+def _needs_support_command(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``needs-support``: the schools to reach out to, with their reasons."""
+    command = commands.add_parser(
+        "needs-support",
+        parents=[common],
+        help="list the schools that may need support, with each reason and tier",
+    )
+    command.add_argument(
+        "--network", type=_positive, default=None, metavar="ID",
+        help="only the schools of this network",
+    )  # fmt: skip
+    command.add_argument("--format", choices=output.FORMATS, default="table")
+    command.add_argument(
+        "--as", dest="as_email", default=None, metavar="EMAIL",
+        help="the acting user (default: the first active central office user)",
+    )  # fmt: skip
+    command.add_argument(
+        "--today", type=_day, default=None, metavar="YYYY-MM-DD",
+        help="the day to judge on (default: today)",
+    )  # fmt: skip
 
 
 def _exemplars_command(
@@ -208,6 +244,41 @@ def _practices_command(
     )
 
 
+def _district_commands(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``compliance`` and ``calendar``: the district's view across schools."""
+    month = commands.add_parser(
+        "compliance",
+        parents=[common],
+        help="list which schools checked in for a month, and whom to nudge",
+    )
+    month.add_argument("--month", type=_month, required=True, metavar="YYYY-MM")
+    month.add_argument(
+        "--network", type=_positive, default=None, metavar="ID",
+        help="only the schools of this network",
+    )  # fmt: skip
+    calendar = commands.add_parser(
+        "calendar",
+        parents=[common],
+        help="list when each school's review is due, with the cycle's reviews",
+    )
+    calendar.add_argument(
+        "--year", type=_cycle_year, required=True, metavar="YYYY",
+        help="the cycle year: 2026 is the school year 2026-27",
+    )  # fmt: skip
+    for command in (month, calendar):
+        command.add_argument("--format", choices=output.FORMATS, default="table")
+        command.add_argument(
+            "--as", dest="as_email", default=None, metavar="EMAIL",
+            help="the acting user (default: the first active central office user)",
+        )  # fmt: skip
+        command.add_argument(
+            "--today", type=_day, default=None, metavar="YYYY-MM-DD",
+            help="the day to judge on (default: today)",
+        )  # fmt: skip
+
+
 def _reading(
     command: argparse.ArgumentParser,
     today: str = "the day to judge the plan on (default: today)",
@@ -256,6 +327,22 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _month(text: str) -> date:
+    """'2026-11' as the first day of that month."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not found or not 1 <= int(found[2]) <= 12:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month YYYY-MM")
+    return date(int(found[1]), int(found[2]), 1)
+
+
+def _cycle_year(text: str) -> int:
+    if not re.fullmatch(r"\d{4}", text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a cycle year YYYY (2026 for the school year 2026-27)"
+        )
+    return int(text)
 
 
 def _demo(args: argparse.Namespace, path: Path) -> str:
@@ -559,6 +646,100 @@ def _practices(args: argparse.Namespace, path: Path) -> str:
     )
 
 
+def _compliance(args: argparse.Namespace, path: Path) -> str:
+    today = args.today or date.today()
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        found = compliance.compliance(
+            store, user, args.month, today, network_id=args.network
+        )
+    summary = compliance.headline(found, args.month)
+    schools = _days(found, ["last_check_in"])
+    if args.format == "json":
+        return output.to_json(
+            {
+                "month": f"{args.month:%Y-%m}",
+                "as_of": today.isoformat(),
+                "summary": summary,
+                "by_network": _records(compliance.by_network(found), []),
+                "schools": _records(schools, []),
+            }
+        )
+    if args.format == "csv":
+        return output.render(schools, "csv")
+    return f"{output.to_table(_blanks(schools))}\n\n{summary}."
+
+
+_CALENDAR_DATES = [
+    "starts_on", "visit_starts_on", "visit_ends_on", "report_on", "completes_on",
+    "published_on", "phase_ends_on",
+]  # fmt: skip
+
+
+def _calendar(args: argparse.Namespace, path: Path) -> str:
+    today = args.today or date.today()
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        due = review_calendar.due_years(store, user, args.year)
+        if args.format == "json":
+            reviews = review_calendar.cycle_reviews(store, user, args.year, today)
+            parts = {
+                "year": args.year,
+                "cycle": cycle_label(args.year),
+                "as_of": today.isoformat(),
+                "rotation_years": review_calendar.rotation_years(store),
+                "due": _records(due, []),
+                "reviews": _records(reviews, _CALENDAR_DATES),
+                "workload": _records(
+                    review_calendar.workload(store, user, args.year), []
+                ),
+                "conflicts": _records(
+                    review_calendar.conflicts(store, user, args.year), []
+                ),
+            }
+    if args.format == "json":
+        return output.to_json(parts)
+    if args.format == "csv":
+        return output.render(due, "csv")
+    counts = due["status"].value_counts()
+    line = "; ".join(
+        f"{status}: {counts[status]}"
+        for status in review_calendar.STATUSES
+        if status in counts
+    )
+    return f"{output.to_table(_blanks(due))}\n\n{cycle_label(args.year)}: {line}."
+
+
+_SUPPORT_COLUMNS = [
+    "school_id", "school", "network", "level", "tier", "reason_count", "reasons"
+]  # fmt: skip
+
+
+def _needs_support(args: argparse.Namespace, path: Path) -> str:
+    today = args.today or date.today()
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        found = needs_support.needs_support(store, user, today, network_id=args.network)
+        if args.network is not None and args.network not in set(store.networks()["id"]):
+            raise NotFound(f"No network with id {args.network}.")
+    schools = found.schools[_SUPPORT_COLUMNS]
+    if args.format == "json":
+        return output.to_json(
+            {
+                "as_of": today.isoformat(),
+                "rules": found.rules,
+                "schools": _records(schools, []),
+                "tiers": _records(found.tiers, []),
+            }
+        )
+    schools = schools.assign(reasons=[" | ".join(r) for r in schools["reasons"]])
+    if args.format == "csv":
+        return output.render(schools, "csv")
+    total = found.tiers.set_index("network").loc["All networks"]
+    line = "; ".join(f"{tier}: {total[tier]}" for tier in needs_support.TIERS)
+    return f"{output.to_table(_blanks(schools))}\n\n{line} (as of {today:%-d %b %Y})."
+
+
 def _misused(args: argparse.Namespace) -> str | None:
     """Why options that parse do not make a command, if they do not."""
     words = " ".join(getattr(args, "words", []))
@@ -644,6 +825,12 @@ def main(argv: list[str] | None = None) -> int:
             print(_exemplars(args, path))
         elif args.command == "practices":
             print(_practices(args, path))
+        elif args.command == "compliance":
+            print(_compliance(args, path))
+        elif args.command == "calendar":
+            print(_calendar(args, path))
+        elif args.command == "needs-support":
+            print(_needs_support(args, path))
         else:
             print(_listing(args, path))
     except InvalidInput as error:

@@ -81,7 +81,9 @@ def setting_problem(key: str, value: float | str) -> str | None:
         return f"must be a number, not {value!r}"
     if key not in SETTINGS:
         return f"no district setting is called {key!r}"
-    _, low, high = SETTINGS[key]
+    default, low, high = SETTINGS[key]
+    if isinstance(default, int) and value != int(value):
+        return f"must be a whole number, not {value:g}"
     if not low <= value <= high:
         return f"must be between {low:g} and {high:g}, not {value:g}"
     return None

@@ -63,6 +63,23 @@ PAGES: tuple[PageSpec, ...] = (
                    Role.CENTRAL_OFFICE}),
     ),
     PageSpec(
+        "pages/compliance.py", "Monthly updates", ":material/event_available:",
+        frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}), section="Across schools",
+    ),
+    PageSpec(
+        "pages/review_calendar.py", "Review calendar", ":material/calendar_month:",
+        frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}), section="Across schools",
+    ),
+    PageSpec(
+        "pages/support_requests.py", "Support requests", ":material/support_agent:",
+        frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}), section="Across schools",
+    ),
+    PageSpec(
+        "pages/rating_validity.py", "Do the ratings mean something?",
+        ":material/query_stats:",
+        frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}), section="Across schools",
+    ),
+    PageSpec(
         "pages/reviewer_home.py", "My reviews", ":material/rate_review:",
         frozenset({Role.REVIEWER}),
     ),

@@ -18,7 +18,7 @@ from sqr_tracker.auth import Action, authorize, visible_school_ids
 from sqr_tracker.config import district_settings
 from sqr_tracker.errors import PermissionDenied
 from sqr_tracker.home import cycle_label
-from sqr_tracker.measures import run_chart
+from sqr_tracker.measures import SHIFT, RunChart, Signal, run_chart
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
@@ -142,14 +142,23 @@ def _adverse(facts: Facts) -> pd.Series:
         chart = run_chart(
             series, higher_is_better=bool(one["higher_is_better"].iloc[0])
         )
-        last = len(chart.values) - 1
-        current = [signal for signal in chart.adverse() if signal.end == last]
+        current = [s for s in chart.adverse() if _still_running(chart, s)]
         if current:
             words = f"{one['measure'].iloc[0]}: {current[0].description}"
             found.setdefault(school_id, []).append(words)
     return pd.Series(
         {school: "; ".join(w) for school, w in found.items()}, dtype=object
     )
+
+
+def _still_running(chart: RunChart, signal: Signal) -> bool:
+    """Whether a signal reaches the latest point: every point after its last
+    counted one is one the rule skips (on the median for a shift, equal to the
+    point before for a trend)."""
+    after = chart.values.to_numpy()[signal.end + 1 :]
+    if signal.kind == SHIFT:
+        return bool((after == chart.median).all())
+    return bool((after == chart.values.iloc[signal.end]).all())
 
 
 def _self_gap(facts: Facts) -> pd.Series:
@@ -186,8 +195,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "decline",
         lambda t: (
-            f"a standard {t['support_decline_levels']:g} level(s) or more "
-            "lower than in the review before"
+            f"a standard {_plural(int(t['support_decline_levels']), 'level')} or "
+            "more lower than in the review before"
         ),
         _decline,
     ),
@@ -214,8 +223,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "self-reflection gap",
         lambda t: (
-            f"self-reflection and team ratings {t['support_self_gap_levels']:g}"
-            " levels or more apart on a standard"
+            "self-reflection and team ratings "
+            f"{_plural(int(t['support_self_gap_levels']), 'level')} or more apart "
+            "on a standard"
         ),
         _self_gap,
     ),
@@ -310,7 +320,8 @@ def _latest_ratings(store: Store, scope: list[int] | None) -> pd.DataFrame:
     ratings = store.last_two_consensus()
     if scope is not None:
         ratings = ratings[ratings["school_id"].isin(scope)]
-    codes = store.standards()[["id", "code", "sort_order"]]
+    standards = store.standards()
+    codes = standards.loc[standards["parent_code"].isna(), ["id", "code", "sort_order"]]
     return ratings.merge(codes, left_on="standard_id", right_on="id").sort_values(
         ["school_id", "sort_order"]
     )

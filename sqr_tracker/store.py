@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 import threading
 import time
@@ -1294,6 +1295,100 @@ class Store:
             params,
         )
 
+    # -- district data in and out ------------------------------------------------
+
+    def table_rows(self, tx: Tx, table: str, columns: Sequence[str]) -> pd.DataFrame:
+        """Some columns of every row of a table, read inside ``tx`` (an import
+        compares a file with them)."""
+        _check_district_table(table)
+        listed = ", ".join(_district_identifier(column) for column in columns)
+        return tx._cursor.execute(f"SELECT {listed} FROM {table}").df()
+
+    def next_id(self, tx: Tx, table: str) -> int:
+        _check_district_table(table)
+        return tx.one(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")[0]
+
+    def insert_rows(self, tx: Tx, table: str, frame: pd.DataFrame) -> None:
+        """Insert a frame's rows (its columns named as the table's)."""
+        _check_district_table(table)
+        if not frame.empty:
+            columns = ", ".join(_district_identifier(c) for c in frame.columns)
+            self._connection_insert(tx, table, columns, frame)
+
+    def update_rows(
+        self,
+        tx: Tx,
+        table: str,
+        frame: pd.DataFrame,
+        *,
+        where: Sequence[str],
+        bump_version: bool,
+    ) -> None:
+        """Set each row of ``table`` whose ``where`` columns equal a frame row's
+        ``_where_<column>`` to the frame's other columns (and, for versioned
+        tables, one version up)."""
+        _check_district_table(table)
+        if frame.empty:
+            return
+        sets = [c for c in frame.columns if not c.startswith("_where_")]
+        assignments = [f"{_district_identifier(c)} = v.{c}" for c in sets]
+        if bump_version:
+            assignments.append(f"version = {table}.version + 1")
+        matches = " AND ".join(
+            f"{table}.{_district_identifier(c)} = v._where_{c}" for c in where
+        )
+        view = f"_update_{table}"
+        tx._cursor.register(view, frame)
+        try:
+            tx.rows(
+                f"UPDATE {table} SET {', '.join(assignments)} "
+                f"FROM {view} AS v WHERE {matches}"
+            )
+        finally:
+            tx._cursor.unregister(view)
+
+    def replace_links(
+        self, tx: Tx, table: str, column: str, ids: Sequence[int], frame: pd.DataFrame
+    ) -> None:
+        """Replace the rows of a link table (focus standards, scale aliases)
+        whose ``column`` is one of ``ids`` by the frame's rows."""
+        _check_district_table(table)
+        column = _district_identifier(column)
+        if len(ids):
+            tx.rows(
+                f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?::BIGINT[]))",
+                [list(map(int, ids))],
+            )
+        self.insert_rows(tx, table, frame)
+
+    def replace_review_leads(
+        self, tx: Tx, review_ids: Sequence[int], leads: pd.DataFrame
+    ) -> None:
+        """Make ``leads`` (review_id, user_id) the lead reviewers on those
+        reviews' teams, replacing any lead or membership they had there."""
+        if len(review_ids):
+            tx.rows(
+                "DELETE FROM review_team WHERE team_role = 'lead' AND review_id IN "
+                "(SELECT unnest(?::BIGINT[]))",
+                [list(map(int, review_ids))],
+            )
+        if leads.empty:
+            return
+        tx._cursor.register("_leads", leads)
+        try:
+            tx.rows(
+                "DELETE FROM review_team t USING _leads v "
+                "WHERE t.review_id = v.review_id AND t.user_id = v.user_id"
+            )
+        finally:
+            tx._cursor.unregister("_leads")
+        self.insert_rows(tx, "review_team", leads.assign(team_role="lead"))
+
+    def district_export(self, kind: str) -> pd.DataFrame:
+        """One kind of district data as its import file's columns hold it, by
+        natural keys (codes, names, emails), in a stable order."""
+        return self.frame(_DISTRICT_EXPORTS[kind])
+
     # -- peers and practice ------------------------------------------------------
 
     def rated_standards(self) -> pd.DataFrame:
@@ -1542,6 +1637,116 @@ def _folded(word: str) -> str:
 def _check_table(table: str) -> None:
     if table not in ENTITY_TABLES:
         raise ValueError(f"not a table of the store: {table!r}")
+
+
+# District data in and out: the tables an import writes, and each kind's export
+# by natural keys, its columns named and ordered as the import file's.
+_DISTRICT_TABLES = LOADABLE_TABLES | {"rating_aliases"}
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+_DISTRICT_EXPORTS = {
+    "scale": """
+        SELECT l.level, l.label, l.description,
+               coalesce(string_agg(a.alias, '|' ORDER BY a.alias), '') AS aliases
+        FROM rating_levels l LEFT JOIN rating_aliases a ON a.level = l.level
+        GROUP BY ALL ORDER BY l.level""",
+    "standards": """
+        SELECT s.code, s.name, s.description, p.code AS parent_code,
+               s.sort_order AS "order"
+        FROM standards s LEFT JOIN standards p ON p.id = s.parent_id
+        ORDER BY coalesce(p.sort_order, s.sort_order), s.parent_id NULLS FIRST,
+                 s.sort_order, s.code""",
+    "networks": "SELECT name FROM networks ORDER BY name",
+    "schools": """
+        SELECT s.code, s.name, s.level, n.name AS network, s.enrollment,
+               s.pct_low_income, s.pct_english_learners, s.pct_disabilities,
+               u.email AS principal_email
+        FROM schools s
+        LEFT JOIN networks n ON n.id = s.network_id
+        LEFT JOIN users u ON u.id = s.principal_id
+        ORDER BY s.code NULLS LAST, s.name, s.id""",
+    "users": """
+        SELECT u.email, u.name, u.role, s.code AS school_code, n.name AS network,
+               u.active
+        FROM users u
+        LEFT JOIN schools s ON s.id = u.school_id
+        LEFT JOIN networks n ON n.id = u.network_id
+        ORDER BY u.email""",
+    "reviews": """
+        WITH focus AS (
+            SELECT f.review_id,
+                   string_agg(s.code, '|' ORDER BY s.sort_order, s.code) AS codes
+            FROM review_focus f JOIN standards s ON s.id = f.standard_id
+            GROUP BY f.review_id
+        )
+        SELECT s.code AS school_code, r.cycle_year, r.phase,
+               CAST(r.starts_on AS VARCHAR) AS starts_on,
+               CAST(r.visit_starts_on AS VARCHAR) AS visit_starts_on,
+               CAST(r.visit_ends_on AS VARCHAR) AS visit_ends_on,
+               CAST(r.report_on AS VARCHAR) AS report_on,
+               CAST(r.completes_on AS VARCHAR) AS completes_on,
+               CAST(r.published_on AS VARCHAR) AS published_on,
+               u.email AS lead_reviewer_email,
+               coalesce(f.codes, '') AS focus_standards
+        FROM reviews r
+        JOIN schools s ON s.id = r.school_id
+        LEFT JOIN users u ON u.id = r.lead_reviewer_id
+        LEFT JOIN focus f ON f.review_id = r.id
+        ORDER BY s.code NULLS LAST, r.cycle_year, r.id""",
+    "ratings": """
+        SELECT s.code AS school_code, r.cycle_year, st.code AS standard_code,
+               x.rater_kind, u.email AS rater_email,
+               coalesce(l.label, CAST(x.level AS VARCHAR)) AS rating, x.note
+        FROM ratings x
+        JOIN reviews r ON r.id = x.review_id
+        JOIN schools s ON s.id = r.school_id
+        JOIN standards st ON st.id = x.standard_id
+        LEFT JOIN users u ON u.id = x.rater_id
+        LEFT JOIN rating_levels l ON l.level = x.level
+        ORDER BY s.code NULLS LAST, r.cycle_year, st.code, x.rater_kind,
+                 u.email NULLS FIRST, x.id""",
+    "findings": """
+        SELECT s.code AS school_code, r.cycle_year, st.code AS standard_code,
+               f.strengths, f.areas_for_growth
+        FROM findings f
+        JOIN reviews r ON r.id = f.review_id
+        JOIN schools s ON s.id = r.school_id
+        JOIN standards st ON st.id = f.standard_id
+        ORDER BY s.code NULLS LAST, r.cycle_year, st.code, f.id""",
+    "evidence": """
+        SELECT s.code AS school_code, r.cycle_year, st.code AS standard_code,
+               e.source, e.description, e.interviews_held, e.interviewed_group,
+               e.classrooms_observed, e.classrooms_total, e.survey_group,
+               e.survey_respondents, e.survey_invited
+        FROM evidence e
+        JOIN findings f ON f.id = e.finding_id
+        JOIN reviews r ON r.id = f.review_id
+        JOIN schools s ON s.id = r.school_id
+        JOIN standards st ON st.id = f.standard_id
+        ORDER BY s.code NULLS LAST, r.cycle_year, st.code, e.id""",
+    "measures": """
+        SELECT code, name, unit, higher_is_better, frequency FROM measures
+        ORDER BY code""",
+    "measure-values": """
+        SELECT s.code AS school_code, m.code AS measure_code,
+               CAST(v.period AS VARCHAR) AS period, v.student_group, v.value,
+               v.group_size
+        FROM measure_values v
+        JOIN schools s ON s.id = v.school_id
+        JOIN measures m ON m.id = v.measure_id
+        ORDER BY s.code NULLS LAST, m.code, v.period, v.student_group""",
+}
+
+
+def _check_district_table(table: str) -> None:
+    if table not in _DISTRICT_TABLES:
+        raise ValueError(f"not a table of the store: {table!r}")
+
+
+def _district_identifier(name: str) -> str:
+    """A column name from the import's own specs, checked before it meets SQL."""
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a column name: {name!r}")
+    return name
 
 
 def _singular(table: str) -> str:

@@ -3,6 +3,8 @@ office user can sort, filter, download and click through to a school's plan."""
 
 from __future__ import annotations
 
+import zlib
+
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +17,13 @@ def open_school_plan(school_id: int) -> None:
     """Go to the school's plan, the school chosen there."""
     st.session_state["school"] = int(school_id)
     st.switch_page(WORKSPACE)
+
+
+def selection_key(prefix: str, school_ids: pd.Series) -> str:
+    """The key of a selectable list of schools: it changes with the list, so a
+    row chosen in one list is never taken for another school's in the next."""
+    listed = ",".join(str(int(i)) for i in school_ids)
+    return f"{prefix}:{zlib.crc32(listed.encode()):08x}"
 
 
 def _chosen_row(event: object) -> int | None:
@@ -33,7 +42,7 @@ def needs_support_table(schools: pd.DataFrame, key: str) -> None:
         height=rows_height(min(len(shown), 15)),
         on_select="rerun",
         selection_mode="single-row",
-        key=key,
+        key=selection_key(key, shown["school_id"]),
         column_config={
             "school": st.column_config.TextColumn("School", width="medium"),
             "network": "Network",
@@ -116,7 +125,7 @@ def heatmap_table(table: pd.DataFrame, labels: dict[int, str], key: str) -> None
         height=rows_height(min(len(shown), 20)),
         on_select="rerun",
         selection_mode="single-row",
-        key=key,
+        key=selection_key(key, table["school_id"]),
         column_config={"school": "School", "network": "Network", "level": "Level"},
     )
     chosen = _chosen_row(event)

@@ -201,3 +201,42 @@ def test_a_principal_goes_from_a_weak_standard_to_a_visit_request(server, browse
     page.get_by_role("tab", name="Support").click()
     expect(page.get_by_text(f"A visit to {peer}")).to_be_visible(timeout=30_000)
     page.close()
+
+
+def test_the_central_office_opens_a_plan_from_needs_support(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    sign_in(page, server, "Central office")
+    page.get_by_role("link", name="Needs support").click()
+    expect(page.get_by_text("Schools and their reasons")).to_be_visible(timeout=30_000)
+    hint = page.get_by_text("Choose a row to read the school's reasons in full.")
+    expect(hint).to_be_visible()
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid.locator("canvas").first).to_be_visible()
+    page.wait_for_timeout(1000)  # let the grid draw and take clicks
+    # The grid draws on a canvas; its cells are also in a table for screen
+    # readers, the school name first in each row.
+    first_school = grid.locator("td").first.text_content()
+    assert first_school
+    box = grid.bounding_box()
+    assert box is not None
+    # The row marker (the row's selection checkbox) is the left-most cell of a
+    # row; the header is one row high and rows are 35 px high.
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 / 2)
+
+    opener = page.get_by_role("button", name="Open its plan")
+    expect(opener).to_be_visible(timeout=30_000)
+    expect(hint).to_have_count(0)
+    heading = page.get_by_text(re.compile(r" · (intensive|targeted) support$"))
+    expect(heading).to_have_text(re.compile(rf"^{re.escape(first_school)} · "))
+    page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "office-needs-support.png"), full_page=True)
+
+    opener.click()
+    expect(page.get_by_role("heading", name="School plans")).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.get_by_role("combobox", name="School")).to_have_value(first_school)
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text=first_school)
+    expect(caption.first).to_be_visible()
+    page.close()

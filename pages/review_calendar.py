@@ -1,0 +1,48 @@
+"""Review calendar: which schools are due a review, this cycle's reviews by
+phase, each reviewer's workload, and reviewers assigned too close to home."""
+
+from datetime import date
+
+import streamlit as st
+
+from sqr_tracker import district_views, review_calendar, session
+from sqr_tracker.home import cycle_label, school_year
+
+store, user = session.require_page(__file__)
+today = date.today()
+rotation = review_calendar.rotation_years(store)
+st.title("Review calendar")
+st.caption(
+    f"Each school is reviewed every {rotation} years; a school never reviewed is "
+    "due now. A review takes about eighteen months, from self-reflection to "
+    "action planning."
+)
+year = district_views.year_choice(
+    review_calendar.cycle_choices(store, today), school_year(today)
+)
+cycle = cycle_label(year)
+
+st.subheader(f"When each school is due, as of {cycle}")
+due = review_calendar.due_years(store, user, year)
+statuses = district_views.status_filter(due)
+district_views.due_table(review_calendar.with_status(due, statuses), year)
+
+st.subheader(f"Reviews in {cycle}, by phase")
+reviews = review_calendar.cycle_reviews(store, user, year, today)
+phases = review_calendar.phase_counts(reviews)
+left, right = st.columns([1, 2])
+with left:
+    district_views.phase_table(phases)
+with right:
+    st.plotly_chart(district_views.phase_chart(phases), key="calendar-phases")
+district_views.review_table(reviews, year)
+
+st.subheader("Reviewer workload")
+district_views.workload_table(review_calendar.workload(store, user, year), year)
+
+st.subheader("Reviewers close to home")
+st.caption(
+    "A reviewer on the review of their own school, or of a school in their own "
+    "network (or their school's network)."
+)
+district_views.conflict_warnings(review_calendar.conflicts(store, user, year), year)
