@@ -24,4 +24,4 @@ with st.sidebar:
     st.caption(f"Signed in as **{plain(user.name)}** · {user.role.label}")
     st.button("Sign out", on_click=session.sign_out, icon=":material/logout:")
 
-st.navigation(sections).run()
+st.navigation(sections, expanded=True).run()

@@ -5,6 +5,8 @@ from datetime import date
 import streamlit as st
 
 from sqr_tracker import (
+    evidence,
+    evidence_views,
     growth,
     growth_views,
     home,
@@ -53,11 +55,14 @@ st.subheader("Celebrate growth, keep the bar high")
 growth_views.celebrate(story)
 st.subheader("Growth across reviews")
 growth_views.across_reviews(story)
+evidence_views.evidence_expander(evidence.school_evidence(store, user, school_id))
 if allowed(store, user, Action.SELF_REFLECT, school_id=school_id):
     with st.expander("Record a self-reflection between reviews"):
         plan_forms.interim_rating_form(
             store, user, school_id, *growth.rating_choices(store, user)
         )
+st.subheader("The school's self-reflection beside the team's")
+evidence_views.self_gap(evidence.school_self_gap(store, user, school_id))
 st.subheader(f"This year's work ({home.cycle_label(home.school_year(today))})")
 growth_views.year_of_work(work)
 

@@ -3,7 +3,7 @@ self-reflection beside the team's, and every standard against every measure."""
 
 import streamlit as st
 
-from sqr_tracker import desk_views, session, validity
+from sqr_tracker import desk_views, evidence, evidence_views, session, validity
 
 store, user = session.require_page(__file__)
 
@@ -40,10 +40,19 @@ st.caption(
 )
 desk_views.disagreement_table(validity.self_team_disagreement(store, user))
 
+st.subheader("Blind spots, hidden strengths, and coming closer")
+st.caption(
+    "Per standard: how many reviews found a blind spot (the school rated itself "
+    "higher than the team), a hidden strength (lower) or agreement; and whether "
+    "schools' self-reflections came closer to the team's between their last two "
+    "reviews."
+)
+evidence_views.district_self_gap(evidence.district_self_gap(store, user))
+
 st.subheader("Every measure against every standard")
 st.caption(
     "Each cell: Spearman's rho between the standard's rating and the measure, "
-    "with the number of schools in brackets. A positive rho means schools rated "
+    "and in brackets the number of schools. A positive rho means schools rated "
     "higher have higher values. Blue: schools rated higher do better on the "
     "measure; orange: they do worse; darker is stronger (0.1, 0.3, 0.5)."
 )

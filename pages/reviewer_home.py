@@ -1,8 +1,8 @@
-"""My reviews: the reviews a reviewer is on, current ones first."""
+"""My reviews: the reviews a reviewer is on, current ones first; a row opens one."""
 
 import streamlit as st
 
-from sqr_tracker import home, session, views
+from sqr_tracker import home, review_views, session, support_views, views
 
 store, user = session.require_page(__file__)
 reviews = home.my_reviews(store, user)
@@ -11,11 +11,14 @@ st.title("My reviews")
 if reviews.empty:
     st.info("You are not on any review team yet.")
 else:
-    st.caption(home.reviews_under_way(reviews))
+    st.caption(home.reviews_under_way(reviews) + ". Choose a row to open its review.")
     day = "D MMM YYYY"
-    st.dataframe(
-        reviews,
+    chosen = st.dataframe(
+        reviews.drop(columns="id"),
         hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=support_views.selection_key("my-reviews", reviews["id"]),
         width="stretch",
         height=views.rows_height(len(reviews)),
         placeholder="not yet",
@@ -40,3 +43,4 @@ else:
             "published_on": st.column_config.DateColumn("Report published", format=day),
         },
     )
+    review_views.open_chosen(chosen, reviews["id"])

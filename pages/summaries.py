@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import growth, home, session, views
+from sqr_tracker import evidence, growth, home, session, views
 
 store, user = session.require_page(__file__)
 schools = home.summary_choices(store, user)
@@ -32,8 +32,12 @@ else:
             "code": "",
             "standard": "Standard",
             "change": "Levels since the review before",
+            "evidence": st.column_config.TextColumn(
+                "Evidence", help="How strong the latest review's evidence is"
+            ),
         },
     )
+    st.caption(evidence.strength_legend())
 st.subheader("This year's work")
 for sentence in story.year:
     st.markdown(f"- {views.plain(sentence)}")

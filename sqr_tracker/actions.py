@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from sqr_tracker import reviews
 from sqr_tracker.auth import Action, authorize
 from sqr_tracker.config import setting_problem
 from sqr_tracker.errors import InvalidInput, NotFound
@@ -568,28 +569,59 @@ def update_review(
     *,
     version: int,
 ) -> int:
+    """Plan a review's dates (the central office) or move it to its next phase
+    (the central office or the review's lead reviewer).
+
+    A phase stays or moves one step on, never back or past the next one, and
+    the report phase ends only by publishing the report (``publish_review``).
+    """
     change = validate(ReviewChange, data, "The review")
     school_id = store.school_of("reviews", review_id)
-    user = authorize(store, user, Action.PLAN_REVIEWS, school_id=school_id)
+    values = change.model_dump(mode="json", exclude_unset=True)
+    dated = bool(set(values) - {"phase"})
+    user = authorize(
+        store,
+        user,
+        Action.PLAN_REVIEWS if dated else Action.MOVE_PHASE,
+        school_id=school_id,
+        review_id=review_id,
+    )
+    stored = store.row("reviews", review_id)
+    if change.phase is not None:
+        problem = reviews.phase_move_problem(stored, change.phase)
+        if problem:
+            raise InvalidInput("The review", {"phase": problem})
+    if dated:
+        _require_date_order({**stored, **change.model_dump(exclude_unset=True)})
+    moved = not dated and values.get("phase", stored["phase"]) != stored["phase"]
     return _update(
         store,
         user,
         "reviews",
         review_id,
-        change.model_dump(mode="json", exclude_unset=True),
+        values,
         expected_version=version,
         school_id=school_id,
-        action="edit review",
+        action=f"move review to {values['phase']}" if moved else "edit review",
     )
 
 
 def publish_review(
     store: Store, user: User | None, review_id: int, *, version: int
 ) -> int:
-    """Make the report visible to the school (only the lead reviewer may)."""
+    """Make the report visible to the school (only the lead reviewer may): it
+    ends the report phase and needs a consensus rating and a finding on every
+    focus standard. The review moves on to action planning."""
     school_id = store.school_of("reviews", review_id)
     user = authorize(store, user, Action.LEAD_REVIEW, review_id=review_id)
     _require_open_review(store, review_id)
+    phase = store.row("reviews", review_id)["phase"]
+    if phase != Phase.REPORT:
+        problem = "a report is published at the end of the report phase; this "
+        raise InvalidInput("The report", {"phase": problem + f"review is in {phase}"})
+    gaps = reviews.report_gaps(store, review_id)
+    if gaps:
+        raise InvalidInput("The report", gaps)
     today = now().date()
     return _update(
         store,
@@ -633,6 +665,15 @@ def record_rating(
     _require_level(store, rating.level)
     _require_standard(store, rating.standard_id)
     _require_open_review(store, rating.review_id)
+    if rating.rater_kind == RaterKind.SELF_REFLECTION:
+        review = store.row("reviews", rating.review_id)
+        problem = reviews.self_reflection_problem(review)
+        if problem:
+            raise InvalidInput("The self-reflection", {"phase": problem})
+    if rating.rater_kind == RaterKind.REVIEWER:
+        problem = reviews.submission_problem(store, rating.review_id, user.id)
+        if problem:
+            raise InvalidInput("The rating", {"ratings": problem})
     rater_id = user.id if rating.rater_kind == RaterKind.REVIEWER else None
     key = {
         "review_id": rating.review_id,
@@ -650,6 +691,43 @@ def record_rating(
         school_id=school_id,
         verbs=("rate", "change rating"),
     )
+
+
+def submit_ratings(store: Store, user: User | None, review_id: int) -> datetime:
+    """A reviewer hands in their ratings of a review, one on every focus
+    standard; return when. From then on the rest of the team reads them, the
+    reviewer reads the others' submitted ratings, and theirs no longer change."""
+    school_id = store.school_of("reviews", review_id)
+    user = authorize(
+        store, user, Action.RECORD_REVIEW, school_id=school_id, review_id=review_id
+    )
+    _require_open_review(store, review_id)
+    problem = reviews.submission_problem(store, review_id, user.id)
+    if problem:
+        raise InvalidInput("Your ratings", {"ratings": problem})
+    gaps = reviews.rating_gaps(store, review_id, user.id)
+    if gaps:
+        raise InvalidInput("Your ratings", gaps)
+    leads = store.review_lead_id(review_id) == user.id
+
+    def work(tx: Tx) -> datetime:
+        stamp = now()
+        before, after = store.mark_submitted(tx, review_id, user.id, leads, stamp)
+        tx.record(
+            user=user,
+            action="submit ratings",
+            entity="reviews",
+            entity_id=review_id,
+            school_id=school_id,
+            before=before,
+            after=after,
+            now=stamp,
+        )
+        return stamp
+
+    submitted = store.write(work)
+    _LOGGER.info("review %s: %s submitted their ratings", review_id, user.email)
+    return submitted
 
 
 def _upsert(
@@ -730,11 +808,14 @@ def record_finding(
 
 
 def add_evidence(store: Store, user: User | None, data: Mapping[str, Any]) -> int:
+    """An item of evidence behind a finding; an interview, an observation or a
+    survey says how much it rests on."""
     item = validate(EvidenceIn, data, "The evidence")
     review_id = store.review_of_finding(item.finding_id)
     school_id = store.school_of("reviews", review_id)
     user = authorize(store, user, Action.LEAD_REVIEW, review_id=review_id)
     _require_open_review(store, review_id)
+    _require_evidence_size(item)
     return _create(
         store,
         user,
@@ -905,6 +986,33 @@ def _require_open_review(store: Store, review_id: int) -> None:
                 "its ratings and findings can no longer change"
             },
         )
+
+
+def _require_evidence_size(item: EvidenceIn) -> None:
+    needed = reviews.EVIDENCE_SIZE.get(item.source, {})
+    problems = {
+        field: message
+        for field, message in needed.items()
+        if getattr(item, field) in (None, "")
+    }
+    if problems:
+        raise InvalidInput("The evidence", problems)
+
+
+# A review's dates in the order its phases run, each with the one it follows.
+_DATE_ORDER = (
+    ("visit_starts_on", "starts_on", "the site visit starts before the review"),
+    ("visit_ends_on", "visit_starts_on", "the site visit ends before it starts"),
+    ("report_on", "visit_ends_on", "the report is due before the site visit ends"),
+    ("completes_on", "report_on", "the review completes before its report is due"),
+)
+
+
+def _require_date_order(review: Mapping[str, Any]) -> None:
+    for later, earlier, message in _DATE_ORDER:
+        first, then = review.get(earlier), review.get(later)
+        if first is not None and then is not None and then < first:
+            raise InvalidInput("The review", {later: message})
 
 
 def _require_lead_reviewer(store: Store, user_id: int | None) -> None:

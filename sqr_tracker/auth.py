@@ -27,6 +27,7 @@ class Action(StrEnum):
     COMMENT = "comment on a school's plan"
     RECORD_REVIEW = "record a reviewer's rating"
     LEAD_REVIEW = "record a review's consensus, findings and evidence"
+    MOVE_PHASE = "move a review to its next phase"
     PLAN_REVIEWS = "plan reviews and assign teams"
     EDIT_SETTINGS = "change district settings"
     MANAGE_USERS = "manage users"
@@ -60,6 +61,10 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.COMMENT: {**_SCHOOL_TEAM, Role.NETWORK_LEAD: Scope.OWN_NETWORK},
     Action.RECORD_REVIEW: {Role.REVIEWER: Scope.REVIEW_TEAM},
     Action.LEAD_REVIEW: {Role.REVIEWER: Scope.REVIEW_LEAD},
+    Action.MOVE_PHASE: {
+        Role.CENTRAL_OFFICE: Scope.ANY,
+        Role.REVIEWER: Scope.REVIEW_LEAD,
+    },
     Action.PLAN_REVIEWS: {Role.CENTRAL_OFFICE: Scope.ANY},
     Action.EDIT_SETTINGS: {Role.CENTRAL_OFFICE: Scope.ANY},
     Action.MANAGE_USERS: {Role.CENTRAL_OFFICE: Scope.ANY},

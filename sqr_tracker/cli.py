@@ -18,7 +18,10 @@ import pandas as pd
 
 from sqr_tracker import (
     actions,
+    calibration,
     compliance,
+    district_data,
+    evidence,
     exemplars,
     growth,
     imports,
@@ -161,11 +164,38 @@ def _parser() -> argparse.ArgumentParser:
         metavar="EMAIL",
         help="who writes the check-ins: a principal or site team member",
     )
+    _district_data_commands(commands, common)
     _exemplars_command(commands, common)
     _practices_command(commands, common)
     _district_commands(commands, common)
     _needs_support_command(commands, common)
+    _calibration_command(commands, common)
+    _evidence_commands(commands, common)
     return parser
+
+
+def _calibration_command(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``calibration``: how closely reviewers agree with the consensus."""
+    command = commands.add_parser(
+        "calibration",
+        parents=[common],
+        help="show how reviewers' ratings agree with the consensus and each other",
+    )
+    command.add_argument(
+        "--cycle", type=_cycle_year, default=None, metavar="YEAR",
+        help="only the reviews of this cycle year (default: every cycle)",
+    )  # fmt: skip
+    command.add_argument(
+        "--by", choices=("reviewer", "standard", "cycle"), default="reviewer",
+        help="one row per reviewer (default), per standard or per cycle",
+    )  # fmt: skip
+    command.add_argument("--format", choices=output.FORMATS, default="table")
+    command.add_argument(
+        "--as", dest="as_email", default=None, metavar="EMAIL",
+        help="the acting user (default: the first active central office user)",
+    )  # fmt: skip
 
 
 def _needs_support_command(
@@ -277,6 +307,56 @@ def _district_commands(
             "--today", type=_day, default=None, metavar="YYYY-MM-DD",
             help="the day to judge on (default: today)",
         )  # fmt: skip
+
+
+def _district_data_commands(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``init``, ``import`` and ``export``: a district's own data in and out."""
+    commands.add_parser(
+        "init", parents=[common], help="make a new, empty district file (no demo)"
+    )
+    bring = commands.add_parser(
+        "import",
+        parents=[common],
+        help="bring a district's data in from a CSV or Excel file, all or nothing",
+    )
+    kinds = bring.add_subparsers(dest="import_kind", required=True, metavar="KIND")
+    for kind, spec in district_data.SPECS.items():
+        one = kinds.add_parser(kind, parents=[common], help=f"one row per {spec.row}")
+        one.add_argument("file", type=Path, metavar="FILE", help=".csv or .xlsx")
+        one.add_argument(
+            "--as", dest="as_email", default=None, metavar="EMAIL",
+            help="the acting central office user (left out only for a new "
+            "district's first users file)",
+        )  # fmt: skip
+    template = kinds.add_parser(
+        "template", parents=[common], help="write an empty file, its columns explained"
+    )
+    kinds_help = "one of: " + ", ".join(district_data.KINDS)
+    template.add_argument(
+        "template_kind", choices=district_data.KINDS, metavar="KIND", help=kinds_help
+    )
+    template.add_argument(
+        "--out", required=True, type=Path, metavar="FILE.csv|FILE.xlsx"
+    )
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write a kind of district data as import reads it",
+    )
+    export.add_argument(
+        "kind", choices=district_data.KINDS, metavar="KIND", help=kinds_help
+    )
+    export.add_argument("--out", type=Path, default=None, metavar="FILE")
+    export.add_argument(
+        "--format", choices=district_data.FORMATS, default=None,
+        help="csv or xlsx (default: the suffix of --out, else csv)",
+    )  # fmt: skip
+    export.add_argument(
+        "--as", dest="as_email", default=None, metavar="EMAIL",
+        help="the acting user (default: the first active central office user)",
+    )  # fmt: skip
 
 
 def _reading(
@@ -740,6 +820,258 @@ def _needs_support(args: argparse.Namespace, path: Path) -> str:
     return f"{output.to_table(_blanks(schools))}\n\n{line} (as of {today:%-d %b %Y})."
 
 
+def _calibration(args: argparse.Namespace, path: Path) -> str:
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        found = calibration.calibration(store, user, args.cycle)
+    scope = "all cycles" if args.cycle is None else cycle_label(args.cycle)
+    if args.format == "json":
+        return output.to_json(
+            {
+                "cycle_year": args.cycle,
+                "cycle": scope,
+                "rules": found.rules,
+                "summary": found.summary,
+                "reviewers": _records(found.reviewers, []),
+                "standards": _records(found.standards, []),
+                "cycles": _records(found.cycles, []),
+                "reviewer_cycles": _records(found.reviewer_cycles, []),
+                "standard_cycles": _records(found.standard_cycles, []),
+                "flags": _records(found.flags, []),
+            }
+        )
+    table = {
+        "reviewer": found.reviewers,
+        "standard": found.standards,
+        "cycle": found.cycles,
+    }[args.by]
+    if args.format == "csv":
+        return output.render(table, "csv")
+    flags = found.flags
+    if args.by != "cycle":
+        flags = flags[flags["about"] == args.by]
+    lines = [calibration.summary_line(found.summary, scope)]
+    lines += [f"- {flag}" for flag in flags["flag"]]
+    return "\n".join([output.to_table(_blanks(table.round(3))), "", *lines])
+
+
+# What the evidence command tells of each standard, in this order.
+_EVIDENCE_COLUMNS = [
+    "code", "standard", "rating", "self_rating", "self_vs_team", "strength",
+    "sources", "survey_warnings", "sentences",
+]  # fmt: skip
+_GAP_COLUMNS = [
+    "cycle", "code", "standard", "self_rating", "team_rating", "word", "levels"
+]  # fmt: skip
+_BY_REVIEW_COLUMNS = [
+    "cycle", "review_id", "standards", "mean_gap", "blind_spots",
+    "hidden_strengths", "agreed",
+]  # fmt: skip
+
+
+def _evidence(args: argparse.Namespace, path: Path) -> str:
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        school = _school_name(store, args.school)
+        found = evidence.school_evidence(store, user, args.school, args.review)
+    if found is None:
+        raise NotFound(
+            f"{school} has no published review yet; name a review with --review ID."
+        )
+    review = found.review
+    standards = found.standards[_EVIDENCE_COLUMNS]
+    published = review["published_on"]
+    if args.format == "json":
+        return output.to_json(
+            {
+                "school_id": args.school,
+                "school": school,
+                "review_id": review["id"],
+                "cycle": cycle_label(review["cycle_year"]),
+                "published_on": published.isoformat() if published else None,
+                "summary": found.summary,
+                "rules": found.rules,
+                "standards": _records(
+                    found.standards[[*_EVIDENCE_COLUMNS[:-2], "surveys",
+                                     *_EVIDENCE_COLUMNS[-2:]]], []
+                ),
+            }
+        )  # fmt: skip
+    joined = standards.assign(
+        sources=[", ".join(kinds) for kinds in standards["sources"]],
+        survey_warnings=[" | ".join(w) for w in standards["survey_warnings"]],
+        sentences=[" | ".join(s) for s in standards["sentences"]],
+    )
+    if args.format == "csv":
+        return output.render(joined, "csv")
+    shown = joined[["code", "rating", "self_vs_team", "strength", "sources"]]
+    said = zip(standards["code"], standards["sentences"], strict=True)
+    lines = [f"{code}: {'; '.join(sentences)}" for code, sentences in said]
+    when = f"published {published:%-d %b %Y}" if published else "not published yet"
+    return "\n".join(
+        [
+            f"{school}: the {cycle_label(review['cycle_year'])} review ({when})",
+            "",
+            output.to_table(_blanks(shown)),
+            "",
+            *lines,
+            "",
+            found.summary,
+        ]
+    )
+
+
+def _selfgap(args: argparse.Namespace, path: Path) -> str:
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        if args.school is None:
+            district = evidence.district_self_gap(store, user)
+        else:
+            school = _school_name(store, args.school)
+            gap = evidence.school_self_gap(store, user, args.school)
+    if args.school is None:
+        return _district_gap(district, args.format)
+    gaps = gap.gaps[_GAP_COLUMNS]
+    by_review = gap.by_review[_BY_REVIEW_COLUMNS].round({"mean_gap": 4})
+    if args.format == "json":
+        return output.to_json(
+            {
+                "school_id": args.school,
+                "school": school,
+                "rules": gap.rules,
+                "gaps": _records(gaps, []),
+                "by_review": _records(by_review, []),
+                "trend": gap.trend,
+                "sentence": gap.sentence,
+            }
+        )
+    if args.format == "csv":
+        return output.render(gaps, "csv")
+    return "\n".join(
+        [
+            output.to_table(gaps),
+            "",
+            output.to_table(by_review.round({"mean_gap": 2})),
+            "",
+            gap.sentence,
+        ]
+    )
+
+
+def _district_gap(found: evidence.DistrictSelfGap, fmt: str) -> str:
+    """The district's (or a network's) self vs team per standard."""
+    if fmt == "json":
+        share = found.closer / found.schools if found.schools else None
+        return output.to_json(
+            {
+                "rules": found.rules,
+                "standards": _records(found.table, []),
+                "schools_compared": found.schools,
+                "closer": found.closer,
+                "further_apart": found.further,
+                "as_close": found.as_close,
+                "closer_share": None if share is None else round(share, 4),
+                "sentence": found.sentence,
+            }
+        )
+    if fmt == "csv":
+        return output.render(found.table, "csv")
+    return f"{output.to_table(found.table.round(3))}\n\n{found.sentence}"
+
+
+def _evidence_commands(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``evidence`` and ``selfgap``: what ratings rest on, and self vs team."""
+    found = commands.add_parser(
+        "evidence",
+        parents=[common],
+        help="show how strong the evidence behind each rating of a review is",
+    )
+    found.add_argument("--school", type=_positive, required=True, metavar="ID")
+    found.add_argument(
+        "--review", type=_positive, default=None, metavar="ID",
+        help="the review (default: the school's latest published review)",
+    )  # fmt: skip
+    gap = commands.add_parser(
+        "selfgap",
+        parents=[common],
+        help="compare self-reflection and team ratings, per standard or for a school",
+    )
+    gap.add_argument(
+        "--school", type=_positive, default=None, metavar="ID",
+        help="the school's gaps review by review (default: per standard, across "
+        "the schools the user follows)",
+    )  # fmt: skip
+    for command in (found, gap):
+        command.add_argument("--format", choices=output.FORMATS, default="table")
+        command.add_argument(
+            "--as", dest="as_email", default=None, metavar="EMAIL",
+            help="the acting user (default: the first active central office user)",
+        )  # fmt: skip
+
+
+def _init(path: Path) -> str:
+    version = district_data.new_district(path)
+    return (
+        f"Made an empty district in {path} (schema version {version}). Bring its "
+        "data in with `sqr-tracker import`, the users first."
+    )
+
+
+def _template(args: argparse.Namespace) -> str:
+    files = district_data.template_files(args.template_kind, args.out)
+    for name, data in files.items():
+        _write_new(name, data)
+    return "Wrote " + " and ".join(str(name) for name in files)
+
+
+def _import(args: argparse.Namespace, path: Path) -> str:
+    with _opened(path) as store:
+        user = None
+        if args.as_email is not None:
+            user = _acting_user(store, args.as_email)
+        elif not district_data.bootstrap_allowed(store):
+            raise SqrError(
+                "Name the acting central office user with --as EMAIL (only a new "
+                "district's first users file is imported without one)."
+            )
+        found = district_data.import_file(store, user, args.import_kind, args.file)
+    return found.summary()
+
+
+def _export(args: argparse.Namespace, path: Path) -> str:
+    out: Path | None = args.out
+    suffix = out.suffix.lower().lstrip(".") if out else ""
+    fmt = args.format or (suffix if suffix in district_data.FORMATS else "csv")
+    if out is not None and suffix in district_data.FORMATS and suffix != fmt:
+        raise SqrError(f"{out} ends in .{suffix}, but --format is {fmt}.")
+    if out is None and fmt == "xlsx":
+        raise SqrError("An Excel export needs a file: give --out FILE.xlsx.")
+    if out is not None and out.exists():
+        raise SqrError(f"{out} already exists; choose another name or remove it.")
+    with _opened(path) as store:
+        user = _acting_user(store, args.as_email)
+        frame = district_data.export_frame(store, user, args.kind)
+    data = district_data.file_bytes(args.kind, frame, fmt)
+    if out is None:
+        return data.decode("utf-8").rstrip("\n")
+    _write_new(out, data)
+    return f"Wrote {out} ({len(frame):,} {args.kind} rows)"
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    try:
+        with path.open("xb") as file:
+            file.write(data)
+    except FileExistsError:
+        raise SqrError(
+            f"{path} already exists; choose another name or remove it."
+        ) from None
+    except OSError as error:
+        raise SqrError(f"{path} could not be written: {error.strerror}.") from None
+
+
 def _misused(args: argparse.Namespace) -> str | None:
     """Why options that parse do not make a command, if they do not."""
     words = " ".join(getattr(args, "words", []))
@@ -806,11 +1138,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             print(_demo(args, path))
+        elif args.command == "init":
+            print(_init(path))
+        elif args.command == "import" and args.import_kind == "template":
+            print(_template(args))
         elif not path.exists():
             raise SqrError(
                 f"There is no data file at {path}. Build the demo district with "
                 "`sqr-tracker demo`, or give the file with --db."
             )
+        elif args.command == "import":
+            print(_import(args, path))
+        elif args.command == "export":
+            print(_export(args, path))
         elif args.command == "backup":
             print(_backup(args, path))
         elif args.command == "growth":
@@ -831,6 +1171,12 @@ def main(argv: list[str] | None = None) -> int:
             print(_calendar(args, path))
         elif args.command == "needs-support":
             print(_needs_support(args, path))
+        elif args.command == "calibration":
+            print(_calibration(args, path))
+        elif args.command == "evidence":
+            print(_evidence(args, path))
+        elif args.command == "selfgap":
+            print(_selfgap(args, path))
         else:
             print(_listing(args, path))
     except InvalidInput as error:

@@ -21,6 +21,8 @@ SETTINGS: dict[str, tuple[float, float, float]] = {
     "overdue_steps_off_track": (2, 1, 20),
     "survey_limited_below": (0.30, 0.0, 1.0),
     "survey_very_limited_below": (0.10, 0.0, 1.0),
+    # Evidence is strong with this many kinds of evidence and no weak survey.
+    "evidence_strong_kinds": (3, 2, 6),
     # Needs support: the rules' thresholds, and how many reasons make a tier.
     "support_lowest_standards": (2, 1, 20),
     "support_decline_levels": (1, 1, 4),
@@ -31,6 +33,10 @@ SETTINGS: dict[str, tuple[float, float, float]] = {
     "support_intensive_reasons": (4, 1, 10),
     # Reviews: the years between a school's reviews.
     "review_rotation_years": (3, 1, 6),
+    # Reviewer calibration: flagged below these, judged from this many ratings.
+    "calibration_agreement_below": (0.60, 0.0, 1.0),
+    "calibration_kappa_below": (0.40, 0.0, 1.0),
+    "calibration_min_ratings": (5, 1, 100),
 }
 SETTINGS_DEFAULTS = {key: default for key, (default, _, _) in SETTINGS.items()}
 

@@ -756,13 +756,19 @@ def _reviews_frame(build: _Build) -> pd.DataFrame:
 
 
 def _team_frame(build: _Build) -> pd.DataFrame:
+    """Each review's team; once the report is being written, every member has
+    submitted their ratings, on the days after the visit at five o'clock."""
     reviews = build.reviews
     rows, member = np.nonzero(np.arange(_TEAM)[None, :] < reviews.team_size[:, None])
+    handed_in = _at(reviews.visit_starts_on[rows] + 3 + member, 17 * 3600)
     return pd.DataFrame(
         {
             "review_id": rows + 1,
             "user_id": build.people.reviewer(reviews.team[rows, member]),
             "team_role": _labels((member > 0).astype(np.int64), ["lead", "reviewer"]),
+            "submitted_on": np.where(
+                reviews.has_consensus[rows], handed_in, np.datetime64("NaT")
+            ),
         }
     )
 

@@ -43,6 +43,7 @@ def exemplar_cards(
                 f"{row.level} school · {row.similarity}"
             )
             st.caption(f"{row.why} · review {row.review_age}")
+            st.caption(row.evidence)
             st.caption(plain(row.context))
             _strengths(row.strengths, found.standard["code"])
             _contact(row.principal, row.principal_email)

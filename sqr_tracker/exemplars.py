@@ -12,6 +12,7 @@ from datetime import date
 
 import pandas as pd
 
+from sqr_tracker import evidence
 from sqr_tracker.auth import Action, authorize, visible_school_ids
 from sqr_tracker.errors import NotFound, PermissionDenied
 from sqr_tracker.home import cycle_label
@@ -162,9 +163,10 @@ def find_exemplars(
 
 _COLUMNS = [
     "rank", "school_id", "school", "network", "level", "rating", "previous_rating",
-    "why", "cycle_year", "published_on", "review_id", "review_age", "similarity",
-    "distance", "context", "enrollment", "pct_low_income", "pct_english_learners",
-    "pct_disabilities", "strengths", "principal", "principal_email",
+    "why", "evidence", "cycle_year", "published_on", "review_id", "review_age",
+    "similarity", "distance", "context", "enrollment", "pct_low_income",
+    "pct_english_learners", "pct_disabilities", "strengths", "principal",
+    "principal_email",
 ]  # fmt: skip
 
 
@@ -219,18 +221,22 @@ def _described(
     standard_id: int,
     today: date,
 ) -> pd.DataFrame:
-    """The words a reader needs beside each exemplar: why it matched, how recent
-    its review is, how alike it is, what its review found strong, whom to ask."""
+    """The words a reader needs beside each exemplar: why it matched, how strong
+    the evidence behind its rating is, how recent its review is, how alike it
+    is, what its review found strong, whom to ask."""
     ids = table["school_id"].astype(int).tolist()
     contacts = store.principal_contacts(ids).set_index("school_id")
-    found = store.findings_on(table["review_id"].astype(int).tolist(), standard_id)
+    reviews = table["review_id"].astype(int).tolist()
+    found = store.findings_on(reviews, standard_id)
     strengths = dict(zip(found["review_id"], found["strengths"], strict=True))
+    lines = evidence.rating_lines(store, reviews, standard_id)
     return table.assign(
         rank=range(1, len(table) + 1),
         school=table["name"],
         rating=table["rating"].map(labels),
         previous_rating=table["previous_rating"].map(labels),
         why=[_why(row, labels, top) for row in table.itertuples()],
+        evidence=[lines[review] for review in reviews],
         review_age=[_age(day, today) for day in table["published_on"]],
         similarity=[_similarity(row) for row in table.itertuples()],
         context=[context_words(row._asdict(), school) for row in table.itertuples()],

@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from sqr_tracker import evidence
 from sqr_tracker.auth import Action, authorize
 from sqr_tracker.config import district_cuts, district_settings
 from sqr_tracker.home import cycle_label, school_year
@@ -315,8 +316,10 @@ def _yearly(values: pd.DataFrame) -> pd.Series:
 
 @dataclass(frozen=True)
 class PublicStory:
-    """What the board and the community read: published ratings, growth in
-    words and the year's work in counts; no notes, names or student groups."""
+    """What the board and the community read: published ratings with the
+    strength word of the latest review's evidence, growth in words and the
+    year's work in counts; no notes, names, student groups or counts of
+    people surveyed or interviewed."""
 
     levels: pd.DataFrame
     words: list[str]
@@ -341,4 +344,7 @@ def public_story(
         f"The plan was updated in {_count(done['months_checked_in'], 'month')} "
         "this year.",
     ]
-    return PublicStory(levels_by_review(story), story.words, year)
+    levels = levels_by_review(story)
+    strengths = evidence.public_strengths(store, school_id)
+    levels["evidence"] = [strengths.get(code, "") for code in levels["code"]]
+    return PublicStory(levels, story.words, year)

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from sqr_tracker import evidence
 from sqr_tracker.auth import Action, authorize, visible_school_ids
-from sqr_tracker.config import district_settings
 from sqr_tracker.errors import NotFound, PermissionDenied
 from sqr_tracker.models import Phase, User
 from sqr_tracker.store import Store
@@ -29,7 +29,8 @@ class SchoolGlance:
 
 
 def school_glance(store: Store, user: User | None, school_id: int, today: date):
-    """A school's latest published review by standard, and its plan in numbers."""
+    """A school's latest published review by standard, with each standard's
+    evidence and self vs team words, and its plan in numbers."""
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
     found = store.schools([school_id])
     if found.empty:
@@ -37,14 +38,9 @@ def school_glance(store: Store, user: User | None, school_id: int, today: date):
     review = store.latest_published_review(school_id)
     standards = pd.DataFrame()
     if review is not None:
-        standards = store.review_at_a_glance(int(review["id"]))
-        limits = district_settings(store)
-        standards["evidence"] = standards.apply(
-            lambda row: evidence_line(row, limits), axis=1
-        )
-        standards["evidence_detail"] = standards.apply(
-            lambda row: evidence_line(row, limits, detail=True), axis=1
-        )
+        standards = evidence.review_standards(store, int(review["id"]))
+        standards["evidence"] = standards["line"]
+        standards["evidence_detail"] = standards["sentences"].map("; ".join)
     plan = store.plan_overview([school_id], today).iloc[0].to_dict()
     return SchoolGlance(found.iloc[0].to_dict(), review, standards, plan)
 
@@ -59,33 +55,6 @@ def school_line(school: dict[str, Any]) -> str:
     if isinstance(school.get("principal"), str):
         parts.append(f"principal {school['principal']}")
     return " · ".join(parts)
-
-
-def evidence_line(
-    row: pd.Series, limits: dict[str, float], *, detail: bool = False
-) -> str:
-    """One line on what a finding rests on, with a survey warning if thin;
-    ``detail`` names the sources too."""
-    if not row["evidence_items"]:
-        return "No evidence recorded"
-    items = int(row["evidence_items"])
-    sources = int(row["evidence_sources"])
-    line = (
-        f"{items} item{'s' if items != 1 else ''} from {sources} "
-        f"source{'s' if sources != 1 else ''}"
-    )
-    if detail:
-        line += f" ({row['evidence_kinds']})"
-    rate = row["lowest_response_rate"]
-    if pd.notna(rate):
-        line += (
-            f"; lowest survey response {rate:.0%}" if detail else f"; survey {rate:.0%}"
-        )
-        if rate < limits["survey_very_limited_below"]:
-            line += " (very limited)"
-        elif rate < limits["survey_limited_below"]:
-            line += " (limited)"
-    return line
 
 
 def school_year(day: date) -> int:
@@ -141,12 +110,13 @@ def network_overview(store: Store, user: User | None, today: date) -> pd.DataFra
 
 
 def my_reviews(store: Store, user: User | None) -> pd.DataFrame:
-    """The reviews a reviewer is on, current ones first."""
+    """The reviews a reviewer is on, current ones first, with their ids (to
+    open one)."""
     if user is None or not user.active:
         raise PermissionDenied("Sign in to see your reviews.")
     reviews = store.reviews_for_reviewer(user.id)
     reviews["cycle"] = reviews["cycle_year"].map(cycle_label)
-    return reviews.drop(columns=["cycle_year", "id"])
+    return reviews.drop(columns=["cycle_year"])
 
 
 def reviews_under_way(reviews: pd.DataFrame) -> str:

@@ -276,7 +276,9 @@ class ReviewIn(Strict):
     focus_standard_ids: list[int] = Field(default_factory=list)
 
 
-class ReviewChange(Strict):
+class ReviewChange(Change):
+    KEEP = ("phase",)
+
     phase: Phase | None = None
     visit_starts_on: date | None = None
     visit_ends_on: date | None = None
@@ -290,6 +292,13 @@ class RatingIn(Strict):
     rater_kind: RaterKind
     level: int
     note: Note = ""
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level_chosen(cls, level: Any) -> Any:
+        if level is None:
+            raise ValueError("choose a level of the scale")
+        return level
 
 
 class FindingIn(Strict):

@@ -80,8 +80,21 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({Role.NETWORK_LEAD, Role.CENTRAL_OFFICE}), section="Across schools",
     ),
     PageSpec(
+        "pages/calibration.py", "Reviewer calibration", ":material/balance:",
+        frozenset({Role.CENTRAL_OFFICE}), section="Across schools",
+    ),
+    PageSpec(
+        "pages/district_data.py", "District data", ":material/database:",
+        frozenset({Role.CENTRAL_OFFICE}), section="The district",
+    ),
+    PageSpec(
         "pages/reviewer_home.py", "My reviews", ":material/rate_review:",
         frozenset({Role.REVIEWER}),
+    ),
+    PageSpec(
+        "pages/review.py", "Review", ":material/fact_check:",
+        frozenset({Role.REVIEWER, Role.CENTRAL_OFFICE, Role.SITE_TEAM,
+                   Role.PRINCIPAL}),
     ),
     PageSpec(
         "pages/summaries.py", "School summaries", ":material/article:", ALL_ROLES,

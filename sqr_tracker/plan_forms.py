@@ -79,6 +79,14 @@ def field_problem(form: str, field: str) -> None:
         st.caption(f":red[{field.replace('_', ' ').capitalize()}: {problem}]")
 
 
+def other_problems(form: str, shown: list[str]) -> None:
+    """The problems its last save found with anything but the ``shown`` fields
+    (a rule about the whole form, such as a review's phase)."""
+    for field in _state(form).get("problems", {}):
+        if field not in shown:
+            field_problem(form, field)
+
+
 def _empty(form: str, field: str) -> dict[str, Any]:
     """``value=None`` for a widget whose state is not set yet (else nothing, so
     Streamlit does not warn that both a value and a state were given)."""

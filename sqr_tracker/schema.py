@@ -256,6 +256,24 @@ _V6 = (
     """ALTER TABLE support_requests ADD COLUMN peer_school_id INTEGER""",
 )
 
+_V7 = (
+    # A district's own code for each school, by which its files name it (a
+    # school made before codes, such as the demo's, has none).
+    """ALTER TABLE schools ADD COLUMN code VARCHAR""",
+    """CREATE UNIQUE INDEX schools_code ON schools (code)""",
+    # Other words a district's files use for a level of the rating scale.
+    """CREATE TABLE rating_aliases (
+        level INTEGER NOT NULL,
+        alias VARCHAR NOT NULL,
+        PRIMARY KEY (level, alias))""",
+)
+
+_V8 = (
+    # When each team member submitted their ratings of a review: before that,
+    # no one else on the team reads them.
+    """ALTER TABLE review_team ADD COLUMN submitted_on TIMESTAMP""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "standards, schools, reviews, plans and change history", _V1),
     Migration(2, "district settings; indexes for history and check-ins", _V2),
@@ -263,6 +281,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "events schools record beside their measures", _V4),
     Migration(5, "self-reflection ratings between reviews", _V5),
     Migration(6, "visits to and pairings with peer schools", _V6),
+    Migration(7, "school codes; other words for the rating scale's levels", _V7),
+    Migration(8, "when each reviewer submitted their ratings", _V8),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

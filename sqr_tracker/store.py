@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from sqr_tracker.errors import (
     Busy,
@@ -1309,11 +1310,13 @@ class Store:
         return tx.one(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")[0]
 
     def insert_rows(self, tx: Tx, table: str, frame: pd.DataFrame) -> None:
-        """Insert a frame's rows (its columns named as the table's)."""
+        """Insert a frame's rows (its columns named as the table's), handed to
+        DuckDB as Arrow, which it reads about twice as fast as pandas."""
         _check_district_table(table)
         if not frame.empty:
             columns = ", ".join(_district_identifier(c) for c in frame.columns)
-            self._connection_insert(tx, table, columns, frame)
+            arrow = pa.Table.from_pandas(frame, preserve_index=False)
+            self._connection_insert(tx, table, columns, arrow)
 
     def update_rows(
         self,
@@ -1338,7 +1341,7 @@ class Store:
             f"{table}.{_district_identifier(c)} = v._where_{c}" for c in where
         )
         view = f"_update_{table}"
-        tx._cursor.register(view, frame)
+        tx._cursor.register(view, pa.Table.from_pandas(frame, preserve_index=False))
         try:
             tx.rows(
                 f"UPDATE {table} SET {', '.join(assignments)} "
@@ -1364,30 +1367,249 @@ class Store:
     def replace_review_leads(
         self, tx: Tx, review_ids: Sequence[int], leads: pd.DataFrame
     ) -> None:
-        """Make ``leads`` (review_id, user_id) the lead reviewers on those
-        reviews' teams, replacing any lead or membership they had there."""
-        if len(review_ids):
-            tx.rows(
-                "DELETE FROM review_team WHERE team_role = 'lead' AND review_id IN "
-                "(SELECT unnest(?::BIGINT[]))",
-                [list(map(int, review_ids))],
-            )
-        if leads.empty:
+        """Make ``leads`` (review_id, user_id) the lead reviewers of those
+        reviews: a previous lead stays on the team as a reviewer, a member
+        becomes the lead, anyone else joins as lead; rows already right are
+        not touched (they keep when their ratings were submitted)."""
+        if not len(review_ids):
             return
-        tx._cursor.register("_leads", leads)
+        tx._cursor.register("_leads", pa.Table.from_pandas(leads, preserve_index=False))
         try:
             tx.rows(
-                "DELETE FROM review_team t USING _leads v "
-                "WHERE t.review_id = v.review_id AND t.user_id = v.user_id"
+                """
+                UPDATE review_team t SET team_role = 'reviewer'
+                WHERE t.team_role = 'lead'
+                  AND t.review_id IN (SELECT unnest($reviews::BIGINT[]))
+                  AND NOT EXISTS (SELECT 1 FROM _leads v
+                      WHERE v.review_id = t.review_id AND v.user_id = t.user_id)
+                """,
+                {"reviews": list(map(int, review_ids))},
+            )
+            tx.rows(
+                "UPDATE review_team t SET team_role = 'lead' FROM _leads v "
+                "WHERE t.review_id = v.review_id AND t.user_id = v.user_id "
+                "AND t.team_role <> 'lead'"
+            )
+            tx.rows(
+                "INSERT INTO review_team (review_id, user_id, team_role) "
+                "SELECT review_id, user_id, 'lead' FROM _leads v WHERE NOT EXISTS "
+                "(SELECT 1 FROM review_team t "
+                "WHERE t.review_id = v.review_id AND t.user_id = v.user_id)"
             )
         finally:
             tx._cursor.unregister("_leads")
-        self.insert_rows(tx, "review_team", leads.assign(team_role="lead"))
 
     def district_export(self, kind: str) -> pd.DataFrame:
         """One kind of district data as its import file's columns hold it, by
         natural keys (codes, names, emails), in a stable order."""
         return self.frame(_DISTRICT_EXPORTS[kind])
+
+    # -- calibration -------------------------------------------------------------
+
+    def reviewer_ratings(self, cycle_year: int | None = None) -> pd.DataFrame:
+        """Every reviewer's rating in a published review (of one cycle if
+        given), the latest recorded one per reviewer, review and standard,
+        beside the team's consensus level on that standard (missing where the
+        review has none), with the reviewer's name and the standard's code and
+        name. Ratings that name no reviewer are left out."""
+        return self.frame(
+            """
+            WITH rated AS (
+                SELECT x.review_id, r.cycle_year, x.standard_id, x.rater_id,
+                       x.level
+                FROM ratings x JOIN reviews r ON r.id = x.review_id
+                WHERE x.rater_kind = 'reviewer' AND x.rater_id IS NOT NULL
+                  AND r.published_on IS NOT NULL
+                  AND ($cycle IS NULL OR r.cycle_year = $cycle)
+                QUALIFY row_number() OVER (
+                    PARTITION BY x.review_id, x.standard_id, x.rater_id
+                    ORDER BY x.id DESC) = 1
+            ), agreed AS (
+                SELECT review_id, standard_id, level FROM ratings
+                WHERE rater_kind = 'consensus'
+                  AND review_id IN (SELECT review_id FROM rated)
+                QUALIFY row_number() OVER (
+                    PARTITION BY review_id, standard_id ORDER BY id DESC) = 1
+            )
+            SELECT t.review_id, t.cycle_year, t.standard_id, s.code,
+                   s.name AS standard, t.rater_id AS reviewer_id,
+                   u.name AS reviewer, t.level, a.level AS consensus
+            FROM rated t
+            JOIN standards s ON s.id = t.standard_id
+            LEFT JOIN users u ON u.id = t.rater_id
+            LEFT JOIN agreed a ON a.review_id = t.review_id
+                 AND a.standard_id = t.standard_id
+            ORDER BY t.review_id, t.standard_id, t.rater_id
+            """,
+            {"cycle": cycle_year},
+        )
+
+    # -- evidence strength -------------------------------------------------------
+
+    def evidence_items(self, review_ids: Sequence[int]) -> pd.DataFrame:
+        """Every evidence item of the reviews' findings, with the finding's review
+        and standard, in the order the items were recorded."""
+        where, params = _in_filter("f.review_id", list(review_ids))
+        return self.frame(
+            f"""
+            SELECT f.review_id, f.standard_id, e.id, e.source, e.interviews_held,
+                   e.interviewed_group, e.classrooms_observed, e.classrooms_total,
+                   e.survey_group, e.survey_respondents, e.survey_invited
+            FROM findings f JOIN evidence e ON e.finding_id = f.id
+            {where}
+            ORDER BY f.review_id, f.standard_id, e.id
+            """,
+            params,
+        )
+
+    def published_review_cycles(self, school_ids: Sequence[int] | None) -> pd.DataFrame:
+        """The schools' published reviews with their cycle, oldest first."""
+        where, params = _in_filter("school_id", school_ids)
+        return self.frame(
+            f"""
+            SELECT id AS review_id, school_id, cycle_year, published_on
+            FROM reviews
+            {where} {"AND" if where else "WHERE"} published_on IS NOT NULL
+            ORDER BY school_id, cycle_year, id
+            """,
+            params,
+        )
+
+    # -- recording a review ------------------------------------------------------
+
+    def review_members(self, review_id: int) -> pd.DataFrame:
+        """The review's team, its lead first: each member's user id, name, role
+        on the team and when they submitted their ratings (missing until then)."""
+        return self.frame(
+            """
+            WITH members AS (
+                SELECT user_id, submitted_on FROM review_team WHERE review_id = $r
+                UNION ALL
+                SELECT lead_reviewer_id, NULL FROM reviews
+                WHERE id = $r AND lead_reviewer_id IS NOT NULL
+                  AND lead_reviewer_id NOT IN (
+                      SELECT user_id FROM review_team WHERE review_id = $r)
+            )
+            SELECT m.user_id, u.name,
+                   CASE WHEN m.user_id = r.lead_reviewer_id THEN 'lead reviewer'
+                        ELSE 'reviewer' END AS team_role,
+                   m.submitted_on
+            FROM members m
+            JOIN users u ON u.id = m.user_id
+            JOIN reviews r ON r.id = $r
+            ORDER BY m.user_id IS NOT DISTINCT FROM r.lead_reviewer_id DESC, u.name
+            """,
+            {"r": review_id},
+        )
+
+    def review_focus_standards(self, review_id: int) -> pd.DataFrame:
+        """The standards a review chose to focus on, in the district's order."""
+        return self.frame(
+            """
+            SELECT s.id AS standard_id, s.code, s.name
+            FROM review_focus f
+            JOIN standards s ON s.id = f.standard_id
+            LEFT JOIN standards p ON p.id = s.parent_id
+            WHERE f.review_id = ?
+            ORDER BY coalesce(p.sort_order, s.sort_order), s.parent_id NULLS FIRST,
+                     s.sort_order
+            """,
+            [review_id],
+        )
+
+    def review_ratings(self, review_id: int) -> pd.DataFrame:
+        """Every rating of a review, of every rater, with its level's label and
+        the reviewer's name (for reviewers' ratings). Callers filter what a user
+        may see."""
+        return self.frame(
+            """
+            SELECT x.id, x.version, x.standard_id, x.rater_kind, x.rater_id,
+                   u.name AS reviewer, x.level, l.label, x.note, x.updated_on
+            FROM ratings x
+            LEFT JOIN users u ON u.id = x.rater_id
+            LEFT JOIN rating_levels l ON l.level = x.level
+            WHERE x.review_id = ?
+            ORDER BY x.standard_id, x.rater_kind, u.name
+            """,
+            [review_id],
+        )
+
+    def review_findings(self, review_id: int) -> pd.DataFrame:
+        """A review's findings: strengths and areas for growth per standard."""
+        return self.frame(
+            """
+            SELECT id, version, standard_id, strengths, areas_for_growth
+            FROM findings WHERE review_id = ? ORDER BY standard_id
+            """,
+            [review_id],
+        )
+
+    def review_evidence(self, review_id: int) -> pd.DataFrame:
+        """The evidence of a review's findings, with each finding's standard, in
+        the order it was recorded."""
+        return self.frame(
+            """
+            SELECT e.id, f.standard_id, e.source, e.description, e.interviews_held,
+                   e.interviewed_group, e.classrooms_observed, e.classrooms_total,
+                   e.survey_group, e.survey_respondents, e.survey_invited
+            FROM evidence e JOIN findings f ON f.id = e.finding_id
+            WHERE f.review_id = ?
+            ORDER BY f.standard_id, e.id
+            """,
+            [review_id],
+        )
+
+    def reviews_of_schools(self, school_ids: Sequence[int] | None) -> pd.DataFrame:
+        """Reviews of some schools (all with None), those under way first, then
+        the newest cycle first."""
+        where, params = _in_filter("r.school_id", school_ids)
+        return self.frame(
+            f"""
+            SELECT r.id, r.school_id, s.name AS school, r.cycle_year, r.phase,
+                   r.published_on
+            FROM reviews r JOIN schools s ON s.id = r.school_id
+            {where}
+            ORDER BY r.published_on IS NOT NULL, r.cycle_year DESC, s.name, r.id
+            """,
+            params,
+        )
+
+    def submitted_on(self, review_id: int, user_id: int) -> datetime | None:
+        """When a team member submitted their ratings of a review, if they have."""
+        return self.value(
+            "SELECT submitted_on FROM review_team WHERE review_id = ? AND user_id = ?",
+            [review_id, user_id],
+        )
+
+    def finding_id(self, review_id: int, standard_id: int) -> int | None:
+        """The id of a review's finding on a standard, if one was written."""
+        return self.value(
+            "SELECT id FROM findings WHERE review_id = ? AND standard_id = ?",
+            [review_id, standard_id],
+        )
+
+    def mark_submitted(
+        self, tx: Tx, review_id: int, user_id: int, lead: bool, stamp: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Stamp a team member's submission (adding the lead to the team table if
+        only the review names them); return their team row before and after."""
+        key = {"review_id": review_id, "user_id": user_id}
+        found = tx.one(
+            "SELECT team_role, submitted_on FROM review_team "
+            "WHERE review_id = $review_id AND user_id = $user_id",
+            key,
+        )
+        if found is None:
+            row = {**key, "team_role": "lead" if lead else "reviewer"}
+            tx.link("review_team", **row, submitted_on=stamp)
+            return {**row, "submitted_on": None}, {**row, "submitted_on": stamp}
+        tx.rows(
+            "UPDATE review_team SET submitted_on = $stamp "
+            "WHERE review_id = $review_id AND user_id = $user_id",
+            {**key, "stamp": stamp},
+        )
+        row = {**key, "team_role": found[0]}
+        return {**row, "submitted_on": found[1]}, {**row, "submitted_on": stamp}
 
     # -- peers and practice ------------------------------------------------------
 

@@ -78,25 +78,36 @@ def review_glance(glance: SchoolGlance) -> None:
     )
     marks = glance.standards["is_focus"].map({True: " ★", False: ""})
     table = glance.standards.assign(code=glance.standards["code"] + marks)[
-        ["code", "standard", "consensus_label", "self_label", "evidence"]
-    ]
+        ["code", "standard", "consensus_label", "self_label", "self_vs_team",
+         "evidence"]
+    ]  # fmt: skip
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
             "code": st.column_config.TextColumn("", width=50),
-            "standard": st.column_config.TextColumn("Standard", width=390),
-            "consensus_label": st.column_config.TextColumn("Team's consensus"),
-            "self_label": st.column_config.TextColumn("Self-reflection"),
+            "standard": st.column_config.TextColumn("Standard", width=360),
+            "consensus_label": st.column_config.TextColumn(
+                "Team", help="The review team's consensus rating"
+            ),
+            "self_label": st.column_config.TextColumn(
+                "Self", help="The school's self-reflection rating"
+            ),
+            "self_vs_team": st.column_config.TextColumn("Self vs team"),
             "evidence": st.column_config.TextColumn("Evidence", width="large"),
         },
     )
-    st.caption("★ a focus standard of this review")
+    st.caption(
+        "★ a focus standard of this review · self vs team: a blind spot when the "
+        "school rated itself higher than the team did, a hidden strength when "
+        "lower · evidence: strong, moderate or thin by the kinds of evidence and "
+        "the surveys' response rates"
+    )
     for row in glance.standards.itertuples():
         label = f"{row.code} {row.standard}: strengths and areas for growth"
         with st.expander(plain(label)):
-            st.caption(plain(f"Evidence: {row.evidence_detail}"))
+            st.caption(plain(f"Evidence ({row.strength}): {row.evidence_detail}"))
             left, right = st.columns(2)
             left.markdown("**Strengths**")
             left.text(row.strengths or "None recorded")

@@ -240,3 +240,85 @@ def test_the_central_office_opens_a_plan_from_needs_support(server, browser):
     caption = page.get_by_test_id("stCaptionContainer").filter(has_text=first_school)
     expect(caption.first).to_be_visible()
     page.close()
+
+
+def persona_review(tmp_path) -> tuple[str, str, str, int]:
+    """The demo reviewer persona's name and a review of theirs in the
+    self-reflection or site visit phase (its school, its name in the list of
+    reviews, how many focus standards), read from the same demo the server
+    runs, built again (the server holds its file)."""
+    from sqr_tracker.reviews import review_choices
+    from sqr_tracker.store import Store
+
+    path = tmp_path / "same-demo.duckdb"
+    build_demo_file(path, schools=24, seed=5, today=date.today())
+    store = Store.open(path)
+    try:
+        reviewer = store.user_by_email("reviewer@demo.sqr")
+        listed = store.reviews_for_reviewer(reviewer.id)
+        open_ones = listed[listed["phase"].isin(["self-reflection", "site visit"])]
+        if open_ones.empty:
+            pytest.skip("the demo reviewer has no review before its report today")
+        chosen = int(open_ones.iloc[0]["id"])
+        label = review_choices(store, reviewer)[chosen]
+        focus = len(store.review_focus_standards(chosen))
+        return reviewer.name, open_ones.iloc[0]["school"], label, focus
+    finally:
+        store.close()
+
+
+def test_a_reviewer_rates_a_review_on_their_own_and_submits(server, browser, tmp_path):
+    name, school, label, focus = persona_review(tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    sign_in(page, server, name)
+    page.get_by_role("link", name="Review", exact=True).click()
+    chooser = page.get_by_role("combobox", name="Review")
+    expect(chooser).to_be_visible(timeout=30_000)
+    chooser.click()
+    page.get_by_role("option", name=label, exact=True).click()
+    expect(page.get_by_role("heading", name=f"{school} review")).to_be_visible(
+        timeout=30_000
+    )
+    page.get_by_role("tab", name="Your ratings").click()
+    saves = page.get_by_role("button", name="Save your rating")
+    expect(saves).to_have_count(focus, timeout=30_000)
+    for n in range(focus):
+        page.get_by_role("combobox", name="Your rating").nth(n).click()
+        page.get_by_role("option", name="Proficient").click()
+        page.get_by_label("Note").nth(n).fill(f"Seen in {n + 3} classrooms")
+        saves.nth(n).click()
+        expect(page.get_by_text("Saved.", exact=True)).to_have_count(n + 1)
+    submit = page.get_by_role("button", name="Submit my ratings")
+    expect(submit).to_be_enabled()
+    submit.click()
+    expect(page.get_by_text("You submitted your ratings on")).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.get_by_role("button", name="Save your rating")).to_have_count(0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "reviewer-submitted.png"), full_page=True)
+    page.close()
+
+
+def test_the_central_office_imports_a_file_all_or_nothing(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    sign_in(page, server, "Central office")
+    page.get_by_role("link", name="District data").click()
+    expect(page.get_by_text("What the file holds")).to_be_visible(timeout=30_000)
+    page.get_by_label("What the file holds").click()
+    page.get_by_role("option", name="networks", exact=True).click()
+
+    bad = tmp_path / "networks.csv"
+    bad.write_text("name,colour\nRiver Network,blue\n")
+    page.locator("input[type='file']").set_input_files(str(bad))
+    page.get_by_role("button", name="Import networks.csv").click()
+    expect(page.get_by_text("nothing was changed")).to_be_visible(timeout=30_000)
+
+    good = tmp_path / "more networks.csv"
+    good.write_text("name\nRiver Network\n")
+    page.locator("input[type='file']").set_input_files(str(good))
+    page.get_by_role("button", name="Import more networks.csv").click()
+    expect(page.get_by_text("1 added")).to_be_visible(timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "office-district-data.png"), full_page=True)
+    page.close()

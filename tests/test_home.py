@@ -18,13 +18,17 @@ def test_school_glance_shows_each_standard_with_both_ratings(store, people):
         ["S2", "Proficient", "Developing", False],
     ]
     assert glance.standards["evidence"].tolist() == [
-        "2 items from 2 sources; survey 10% (limited)",
-        "No evidence recorded",
+        "moderate · 2 kinds · limited survey",
+        "no evidence recorded",
     ]
     assert glance.standards["evidence_detail"][0] == (
-        "2 items from 2 sources (interview, survey); lowest survey response 10% "
-        "(limited)"
+        "2 kinds of evidence: interview, survey; interviews held, how many not "
+        "recorded; limited: 10% of those invited answered (40 of 400)"
     )
+    assert glance.standards["self_vs_team"].tolist() == [
+        "blind spot, 1 level",
+        "hidden strength, 1 level",
+    ]
     assert glance.plan["open_steps"] == 1 and glance.plan["overdue_steps"] == 1
     assert str(glance.plan["last_check_in"].date()) == "2026-11-05"
 
@@ -39,7 +43,10 @@ def test_school_glance_refuses_another_schools_team(store, people):
 def test_a_survey_below_a_tenth_is_very_limited(store, people):
     store.rows("UPDATE evidence SET survey_respondents = 28 WHERE id = 1")
     glance = home.school_glance(store, people["principal.a"], 1, TODAY)
-    assert glance.standards["evidence"][0].endswith("survey 7% (very limited)")
+    assert glance.standards["evidence"][0] == "thin · 2 kinds · very limited survey"
+    assert glance.standards["evidence_detail"][0].endswith(
+        "very limited: 7% of those invited answered (28 of 400)"
+    )
 
 
 def test_each_role_sees_the_schools_of_its_scope(store, people):
@@ -87,7 +94,10 @@ def test_district_numbers_count_the_whole_district(store, people):
 
 def test_the_public_story_has_published_levels_growth_and_counts_only(store, people):
     story = growth.public_story(store, people["viewer"], 1, TODAY)
-    assert story.levels.to_dict("records") == SCHOOL_1_LEVELS
+    assert story.levels.to_dict("records") == [
+        {**SCHOOL_1_LEVELS[0], "evidence": "moderate"},
+        {**SCHOOL_1_LEVELS[1], "evidence": "none"},
+    ]
     assert story.year == [
         "0 milestones of the school's plan met and 0 action steps done since "
         "1 August 2026.",

@@ -550,6 +550,7 @@ def test_a_newly_published_review_becomes_the_one_the_plan_follows(
     store, people, monkeypatch
 ):
     lead, team = people["reviewer.lead"], people["team.a"]
+    store.write(lambda tx: tx.link("review_focus", review_id=3, standard_id=2))
     actions.record_finding(
         store,
         lead,

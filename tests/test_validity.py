@@ -40,7 +40,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import validity
+from sqr_tracker import evidence, validity
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.errors import PermissionDenied
 from sqr_tracker.session import DEMO_USER_KEY
@@ -384,7 +384,7 @@ def test_the_page_shows_what_the_package_computed(demo_file, monkeypatch, email)
     relation = validity.ratings_and_outcomes(demo, user, standard.value, measure.value)
     assert relation.words in [c.value for c in page.caption]
     assert len(page.get("plotly_chart")) == 1
-    points, disagreement, matrix = (d.value for d in page.dataframe)
+    points, disagreement, blind_spots, matrix = (d.value for d in page.dataframe)
     pd.testing.assert_frame_equal(points, relation.points, check_dtype=False)
     pd.testing.assert_frame_equal(
         disagreement, validity.self_team_disagreement(demo, user), check_dtype=False
@@ -394,7 +394,13 @@ def test_the_page_shows_what_the_package_computed(demo_file, monkeypatch, email)
     assert list(matrix.columns) == ["measure", "better"] + [
         f"S{i}" for i in range(1, 7)
     ]
-    assert len(page.get("download_button")) == 6
+    counted = evidence.district_self_gap(demo, user).table
+    pd.testing.assert_frame_equal(
+        blind_spots,
+        counted[["code", "standard", "reviews", *evidence.COUNT_COLUMNS]],
+        check_dtype=False,
+    )
+    assert len(page.get("download_button")) == 8
 
 
 def test_choosing_another_measure_redraws_the_relation(demo_file, monkeypatch):

@@ -1,0 +1,543 @@
+"""Reviewer calibration: how closely each reviewer's ratings match the team's
+consensus and the other reviewers' ratings, per reviewer and per standard, in
+all cycles or one, and how that moves from cycle to cycle; with the reviewers
+and standards that fall below the district's thresholds.
+
+It compares reviewers across every review, so it is for the central office
+alone. Only published reviews count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sqr_tracker.config import district_settings
+from sqr_tracker.errors import PermissionDenied
+from sqr_tracker.home import cycle_label
+from sqr_tracker.models import Role, User
+from sqr_tracker.store import Store
+
+FIGURE_COLUMNS = [
+    "n", "exact", "adjacent", "kappa", "lean", "pairs", "pair_exact",
+    "pair_adjacent",
+]  # fmt: skip
+REVIEWER_COLUMNS = [
+    "reviewer_id", "reviewer", "n", "exact", "adjacent", "kappa", "lean_words",
+    "flag", "lean", "pairs", "pair_exact", "pair_adjacent",
+]  # fmt: skip
+STANDARD_COLUMNS = ["code", "standard", *REVIEWER_COLUMNS[2:]]
+CYCLE_COLUMNS = ["cycle_year", "cycle", "reviewers", *FIGURE_COLUMNS]
+REVIEWER_CYCLE_COLUMNS = ["reviewer_id", "reviewer", "cycle_year", "cycle",
+                          *FIGURE_COLUMNS]  # fmt: skip
+STANDARD_CYCLE_COLUMNS = ["code", "standard", "cycle_year", "cycle",
+                          *FIGURE_COLUMNS]  # fmt: skip
+TOO_FEW = "too few ratings to judge"
+KAPPA_UNDEFINED = (
+    "Weighted kappa is undefined (left empty) when every rating compared, the "
+    "reviewers' and the consensus, sits at one and the same level: chance alone "
+    "would then agree every time, so agreement cannot be told from chance."
+)
+# The figures the tables across cycles can show, with their labels.
+MOVEMENT_FIGURES = {
+    "exact": "Exact agreement",
+    "adjacent": "Within one level",
+    "kappa": "Weighted kappa",
+    "lean": "Lean (levels)",
+    "pair_exact": "Reviewers agreeing with each other",
+}
+# A difference from the bound smaller than this is rounding, not "below".
+_TOLERANCE = 1e-9
+
+
+def calibration_rules(store: Store) -> list[str]:
+    """How the figures are computed and when they are flagged, in the page's
+    words, with the district's thresholds."""
+    return _rules(district_settings(store))
+
+
+def _rules(limits: dict[str, float]) -> list[str]:
+    agreement = _percent(limits["calibration_agreement_below"])
+    kappa = f"{limits['calibration_kappa_below']:g}"
+    least = int(limits["calibration_min_ratings"])
+    return [
+        "Only published reviews count. Each reviewer's rating of a standard is "
+        "compared with the team's consensus rating of that standard in the same "
+        "review; a rating of a standard the review gave no consensus is compared "
+        "with the other reviewers only. n is the number of ratings compared.",
+        "Exact agreement is the share of the ratings compared that equal the "
+        "consensus; within one level (adjacent agreement) the share no more than "
+        "one level away from it, exact ones included.",
+        "Between reviewers: every pair of reviewers who rated the same standard "
+        "of the same review, counted once, and the shares of those pairs that "
+        "gave the same level and levels within one of each other.",
+        "Weighted kappa is Cohen's kappa with quadratic weights, over the k "
+        "levels of the district's rating scale: kappa = 1 − Σ w·O / Σ w·E, where "
+        "O(i, j) is the share of ratings compared in which the reviewer gave the "
+        "i-th level and the consensus the j-th, E(i, j) = (share of the "
+        "reviewer's ratings at i) × (share of the consensus at j) is what chance "
+        "alone would give, and w(i, j) = (i − j)² / (k − 1)². 1 is full "
+        "agreement, 0 no better than chance, below 0 worse than chance. A "
+        "reviewer's kappa pools all their ratings compared; a standard's pools "
+        "every reviewer's ratings of it.",
+        KAPPA_UNDEFINED,
+        "Lean is the mean of the reviewer's level minus the consensus level: "
+        "below zero the reviewer rates harsher than the team, above zero more "
+        'lenient ("harsher by 0.4 levels on average").',
+        f"Flagged: exact agreement below {agreement}, or weighted kappa below "
+        f"{kappa}, for a reviewer or standard with at least {least} ratings "
+        f"compared; with fewer, {TOO_FEW}. The thresholds are district settings. "
+        "A flag starts a calibration conversation; it is not a verdict.",
+        "Across cycles: the same figures within each cycle (the school year a "
+        "review belongs to).",
+    ]
+
+
+def weighted_kappa(
+    rater: Sequence[int], consensus: Sequence[int], levels: Sequence[int]
+) -> float | None:
+    """Cohen's kappa with quadratic weights between paired ratings.
+
+    Over the k levels of the scale (``levels``, with any level rated but not on
+    it added in order), with i and j the places of two levels on it:
+
+        kappa = 1 − Σ w(i, j)·O(i, j) / Σ w(i, j)·E(i, j)
+        w(i, j) = (i − j)² / (k − 1)²
+        E(i, j) = (Σ_j' O(i, j')) · (Σ_i' O(i', j))
+
+    where O(i, j) is the share of pairs rated i by ``rater`` and j by
+    ``consensus``. None when there is nothing to compare or the expected
+    disagreement Σ w·E is 0 (every rating at one and the same level, or a
+    one-level scale): kappa is then undefined.
+    """
+    scale = sorted(set(levels) | set(rater) | set(consensus))
+    count = len(scale)
+    if len(rater) == 0 or count < 2:
+        return None
+    place = {level: index for index, level in enumerate(scale)}
+    observed = np.zeros((count, count))
+    rows = [place[level] for level in rater]
+    columns = [place[level] for level in consensus]
+    np.add.at(observed, (rows, columns), 1.0)
+    observed /= observed.sum()
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
+    i, j = np.indices((count, count))
+    weights = (i - j) ** 2 / (count - 1) ** 2
+    chance = float((weights * expected).sum())
+    if chance == 0:
+        return None
+    kappa = 1 - float((weights * observed).sum()) / chance
+    return round(kappa, 12) + 0.0  # float noise off, and no "-0.00"
+
+
+def lean_words(lean: float | None) -> str:
+    """A lean in words: 'harsher by 0.4 levels on average', 'more lenient by
+    0.2 levels on average', or in line with the consensus ('' if none)."""
+    if lean is None or pd.isna(lean):
+        return ""
+    size = f"{abs(lean):.1f}"
+    if size == "0.0":
+        return "in line with the consensus on average"
+    way = "harsher" if lean < 0 else "more lenient"
+    return f"{way} by {size} levels on average"
+
+
+def judgement(
+    n: int, exact: float | None, kappa: float | None, limits: dict[str, float]
+) -> str:
+    """The flag of a reviewer or standard: which figures fall below the
+    district's thresholds ('' if none), or too few ratings to judge."""
+    if n < limits["calibration_min_ratings"]:
+        return TOO_FEW
+    reasons = []
+    if _below(exact, limits["calibration_agreement_below"]):
+        reasons.append(
+            f"exact agreement below {_percent(limits['calibration_agreement_below'])}"
+        )
+    if _below(kappa, limits["calibration_kappa_below"]):
+        reasons.append(f"weighted kappa below {limits['calibration_kappa_below']:g}")
+    return "; ".join(reasons)
+
+
+# -- the whole picture -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibration in all cycles (``cycle_year`` None) or one: the district's
+    figures, a row per reviewer and per standard (with the flag), a row per
+    cycle, per reviewer and cycle and per standard and cycle, the flags as
+    sentences, the rules, and the district's thresholds."""
+
+    cycle_year: int | None
+    summary: dict[str, float | int | None]
+    reviewers: pd.DataFrame
+    standards: pd.DataFrame
+    cycles: pd.DataFrame
+    reviewer_cycles: pd.DataFrame
+    standard_cycles: pd.DataFrame
+    reviewer_flags: list[str]
+    standard_flags: list[str]
+    rules: list[str]
+    limits: dict[str, float]
+
+    @property
+    def flags(self) -> pd.DataFrame:
+        """Every flag as a row: what it is about (reviewer or standard) and the
+        sentence."""
+        about = ["reviewer"] * len(self.reviewer_flags) + ["standard"] * len(
+            self.standard_flags
+        )
+        return pd.DataFrame(
+            {"about": about, "flag": self.reviewer_flags + self.standard_flags},
+            columns=["about", "flag"],
+        )
+
+
+def require_central_office(user: User | None) -> User:
+    """The user if they are an active central office user; else PermissionDenied."""
+    if user is None or not user.active:
+        raise PermissionDenied("Sign in to see how reviewers' ratings agree.")
+    if user.role != Role.CENTRAL_OFFICE:
+        raise PermissionDenied(
+            f"A {user.role.label.lower()} cannot see reviewer calibration: it "
+            "compares reviewers across every review, which is for the central "
+            "office."
+        )
+    return user
+
+
+def cycle_choices(store: Store, user: User | None) -> list[int]:
+    """The cycle years of published reviews holding reviewers' ratings, newest
+    first."""
+    require_central_office(user)
+    years = store.reviewer_ratings()["cycle_year"].unique()
+    return sorted((int(year) for year in years), reverse=True)
+
+
+def calibration(
+    store: Store, user: User | None, cycle_year: int | None = None
+) -> Calibration:
+    """Reviewer calibration over the published reviews of every cycle, or of
+    ``cycle_year`` only: per reviewer and per standard, ratings compared with
+    the consensus (n), exact and adjacent agreement, weighted kappa, lean, the
+    pairs of reviewers and their agreement, and the flag; the same figures per
+    cycle. See ``calibration_rules`` for how each is computed."""
+    require_central_office(user)
+    limits = district_settings(store)
+    levels = [int(level) for level in store.rating_scale()["level"]]
+    ratings = _named(store.reviewer_ratings(cycle_year))
+    pairs = reviewer_pairs(ratings)
+    order = {int(sid): place for place, sid in enumerate(store.standards()["id"])}
+    reviewers = _by_reviewer(ratings, pairs, levels, limits)
+    standards = _by_standard(ratings, pairs, levels, limits, order)
+    return Calibration(
+        cycle_year=cycle_year,
+        summary=_summary(ratings, pairs, levels),
+        reviewers=reviewers,
+        standards=standards,
+        cycles=_by_cycle(ratings, pairs, levels),
+        reviewer_cycles=_by_reviewer_and_cycle(ratings, pairs, levels),
+        standard_cycles=_by_standard_and_cycle(ratings, pairs, levels, order),
+        reviewer_flags=[
+            flag_sentence(row.reviewer, row, limits)
+            for row in reviewers.itertuples()
+            if row.flag and row.flag != TOO_FEW
+        ],
+        standard_flags=[
+            flag_sentence(f"{row.code} {row.standard}", row, limits)
+            for row in standards.itertuples()
+            if row.flag and row.flag != TOO_FEW
+        ],
+        rules=_rules(limits),
+        limits=limits,
+    )
+
+
+def flag_sentence(who: str, row, limits: dict[str, float]) -> str:
+    """'Ben Birch: exact agreement 33% is below the district's 60% (6 ratings
+    compared; harsher by 0.7 levels on average).'"""
+    agreement = limits["calibration_agreement_below"]
+    kappa = limits["calibration_kappa_below"]
+    parts = []
+    if _below(row.exact, agreement):
+        parts.append(
+            f"exact agreement {_percent_beside(row.exact, agreement)} is below "
+            f"the district's {_percent(agreement)}"
+        )
+    if _below(row.kappa, kappa):
+        parts.append(
+            f"weighted kappa {_number_beside(row.kappa, kappa)} is below the "
+            f"district's {kappa:g}"
+        )
+    ratings = "rating" if row.n == 1 else "ratings"
+    return (
+        f"{who}: {' and '.join(parts)} ({row.n} {ratings} compared; {row.lean_words})."
+    )
+
+
+def summary_line(summary: dict, scope: str) -> str:
+    """The district's figures in a sentence, for ``scope`` ('all cycles' or a
+    cycle's label)."""
+    if summary["reviewers"] == 0:
+        return f"No published review in {scope} holds a reviewer's rating."
+    kappa = summary["kappa"]
+    line = (
+        f"{summary['ratings_compared']} ratings compared from "
+        f"{summary['reviewers']} reviewers in {scope}"
+    )
+    if summary["ratings_compared"]:
+        line += (
+            f": exact agreement {summary['exact']:.0%}, within one level "
+            f"{summary['adjacent']:.0%}, weighted kappa "
+            + ("undefined" if kappa is None else f"{kappa:.2f}")
+        )
+    if summary["pairs"]:
+        line += (
+            f"; {summary['pairs']} pairs of reviewers, "
+            f"{summary['pair_exact']:.0%} at the same level"
+        )
+    return line + "."
+
+
+def movement(table: pd.DataFrame, by: str, figure: str) -> pd.DataFrame:
+    """A per-cycle table (``reviewer_cycles`` or ``standard_cycles``) as one row
+    per reviewer or standard and one column per cycle, oldest first, each cell
+    the figure and, in brackets, the ratings (or pairs) it is over; empty where
+    there are none."""
+    keys = ["reviewer_id", "reviewer"] if by == "reviewer" else ["code", "standard"]
+    over = "pairs" if figure.startswith("pair") else "n"
+    cells = table.assign(
+        cell=[_cell(figure, value, n) for value, n in zip(
+            table[figure], table[over], strict=True)]
+    )  # fmt: skip
+    cycles = [cycle_label(year) for year in sorted(table["cycle_year"].unique())]
+    rows = table[keys].drop_duplicates()
+    wide = cells.pivot(index=keys, columns="cycle", values="cell")
+    wide = wide.reindex(columns=cycles).reset_index()
+    wide = rows.merge(wide, on=keys, how="left")
+    wide.columns.name = None
+    return wide[[*keys, *cycles]].fillna("").reset_index(drop=True)
+
+
+# -- the figures -------------------------------------------------------------------
+
+
+def reviewer_pairs(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of different reviewers who rated the same standard of the
+    same review, once (the lower reviewer id first), with both levels."""
+    keep = ["review_id", "cycle_year", "standard_id", "reviewer_id", "level"]
+    both = ratings[keep].merge(
+        ratings[keep], on=["review_id", "cycle_year", "standard_id"]
+    )
+    both = both[both["reviewer_id_x"] < both["reviewer_id_y"]]
+    return both.rename(
+        columns={
+            "reviewer_id_x": "reviewer_id",
+            "reviewer_id_y": "other_id",
+            "level_x": "level",
+            "level_y": "other_level",
+        }
+    ).reset_index(drop=True)
+
+
+def agreement(
+    ratings: pd.DataFrame,
+    pairs: pd.DataFrame,
+    keys: list[str],
+    levels: Sequence[int],
+) -> pd.DataFrame:
+    """``FIGURE_COLUMNS`` per group of ``keys`` (every group that has ratings):
+    over its ratings compared with the consensus, and over its pairs of
+    reviewers (pure, for tests)."""
+    groups = ratings[keys].drop_duplicates()
+    compared = ratings.dropna(subset=["consensus"])
+    gap = compared["level"].astype(float) - compared["consensus"].astype(float)
+    against = (
+        compared.assign(gap=gap, same=gap == 0, near=gap.abs() <= 1)
+        .groupby(keys, as_index=False)
+        .agg(
+            n=("gap", "size"),
+            exact=("same", "mean"),
+            adjacent=("near", "mean"),
+            lean=("gap", "mean"),
+        )
+    )
+    kappas = [
+        {**dict(zip(keys, key, strict=True)),
+         "kappa": weighted_kappa(part["level"].tolist(),
+                                 part["consensus"].astype(int).tolist(), levels)}
+        for key, part in compared.groupby(keys)
+    ]  # fmt: skip
+    distance = (pairs["level"] - pairs["other_level"]).abs()
+    between = (
+        pairs.assign(same=distance == 0, near=distance <= 1)
+        .groupby(keys, as_index=False)
+        .agg(
+            pairs=("same", "size"),
+            pair_exact=("same", "mean"),
+            pair_adjacent=("near", "mean"),
+        )
+    )
+    table = (
+        groups.merge(against, on=keys, how="left")
+        .merge(pd.DataFrame(kappas, columns=[*keys, "kappa"]), on=keys, how="left")
+        .merge(between, on=keys, how="left")
+    )
+    table[["n", "pairs"]] = table[["n", "pairs"]].fillna(0).astype("int64")
+    floats = ["exact", "adjacent", "kappa", "lean", "pair_exact", "pair_adjacent"]
+    table[floats] = table[floats].astype("float64")
+    return table.reset_index(drop=True)
+
+
+def _sides(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each pair twice, once from each reviewer's side (for per-reviewer
+    figures)."""
+    turned = pairs.rename(
+        columns={
+            "reviewer_id": "other_id",
+            "other_id": "reviewer_id",
+            "level": "other_level",
+            "other_level": "level",
+        }
+    )
+    return pd.concat([pairs, turned[pairs.columns]], ignore_index=True)
+
+
+def _by_reviewer(ratings, pairs, levels, limits) -> pd.DataFrame:
+    table = agreement(ratings, _sides(pairs), ["reviewer_id"], levels)
+    table = table.merge(_names(ratings), on="reviewer_id")
+    table = _judged(table, limits).sort_values(["reviewer", "reviewer_id"])
+    return table[REVIEWER_COLUMNS].reset_index(drop=True)
+
+
+def _by_standard(ratings, pairs, levels, limits, order) -> pd.DataFrame:
+    table = agreement(ratings, pairs, ["standard_id"], levels)
+    table = table.merge(_standard_names(ratings), on="standard_id")
+    table = _judged(table, limits)
+    table = table.assign(place=table["standard_id"].map(order)).sort_values("place")
+    return table[STANDARD_COLUMNS].reset_index(drop=True)
+
+
+def _by_cycle(ratings, pairs, levels) -> pd.DataFrame:
+    table = agreement(ratings, pairs, ["cycle_year"], levels)
+    counts = ratings.groupby("cycle_year")["reviewer_id"].nunique()
+    table = table.assign(
+        cycle=table["cycle_year"].map(cycle_label),
+        reviewers=table["cycle_year"].map(counts).astype("int64"),
+    ).sort_values("cycle_year")
+    return table[CYCLE_COLUMNS].reset_index(drop=True)
+
+
+def _by_reviewer_and_cycle(ratings, pairs, levels) -> pd.DataFrame:
+    keys = ["reviewer_id", "cycle_year"]
+    table = agreement(ratings, _sides(pairs), keys, levels)
+    table = table.merge(_names(ratings), on="reviewer_id")
+    table = table.assign(cycle=table["cycle_year"].map(cycle_label))
+    table = table.sort_values(["reviewer", "reviewer_id", "cycle_year"])
+    return table[REVIEWER_CYCLE_COLUMNS].reset_index(drop=True)
+
+
+def _by_standard_and_cycle(ratings, pairs, levels, order) -> pd.DataFrame:
+    table = agreement(ratings, pairs, ["standard_id", "cycle_year"], levels)
+    table = table.merge(_standard_names(ratings), on="standard_id")
+    table = table.assign(
+        cycle=table["cycle_year"].map(cycle_label),
+        place=table["standard_id"].map(order),
+    ).sort_values(["place", "cycle_year"])
+    return table[STANDARD_CYCLE_COLUMNS].reset_index(drop=True)
+
+
+def _summary(ratings, pairs, levels) -> dict[str, float | int | None]:
+    """The district's figures over everything in scope, as plain numbers
+    (None where there is nothing to compute them over)."""
+    compared = ratings.dropna(subset=["consensus"])
+    summary = {"ratings_compared": len(compared),
+               "reviewers": int(ratings["reviewer_id"].nunique())}  # fmt: skip
+    if ratings.empty:
+        figures = dict.fromkeys(FIGURE_COLUMNS)
+    else:
+        everything = agreement(
+            ratings.assign(scope=0), pairs.assign(scope=0), ["scope"], levels
+        )
+        figures = everything.iloc[0][FIGURE_COLUMNS].to_dict()
+    for key, value in figures.items():
+        if key in ("n", "pairs"):
+            summary[key] = int(value or 0)
+        else:
+            summary[key] = None if value is None or pd.isna(value) else float(value)
+    summary.pop("n")
+    return summary
+
+
+def _judged(table: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
+    return table.assign(
+        lean_words=[lean_words(lean) for lean in table["lean"]],
+        flag=[
+            judgement(row.n, row.exact, row.kappa, limits) for row in table.itertuples()
+        ],
+    )
+
+
+def _named(ratings: pd.DataFrame) -> pd.DataFrame:
+    """The ratings, a reviewer without a user row named 'User <id>'."""
+    names = ratings["reviewer"].astype(object)
+    missing = names.isna()
+    names[missing] = [f"User {rid}" for rid in ratings.loc[missing, "reviewer_id"]]
+    return ratings.assign(reviewer=names)
+
+
+def _names(ratings: pd.DataFrame) -> pd.DataFrame:
+    return ratings[["reviewer_id", "reviewer"]].drop_duplicates("reviewer_id")
+
+
+def _standard_names(ratings: pd.DataFrame) -> pd.DataFrame:
+    return ratings[["standard_id", "code", "standard"]].drop_duplicates("standard_id")
+
+
+# -- words -------------------------------------------------------------------------
+
+
+def _below(value: float | None, bound: float) -> bool:
+    """Whether a figure is below the bound by more than rounding (None and NaN,
+    undefined figures, never are)."""
+    if value is None or pd.isna(value):
+        return False
+    return value < bound - _TOLERANCE
+
+
+def _percent(share: float) -> str:
+    """0.6 as '60%', 0.625 as '62.5%'."""
+    return f"{share * 100:.4g}%"
+
+
+def _percent_beside(value: float, bound: float) -> str:
+    """A share to as many decimals as it takes not to read as the bound."""
+    for digits in (0, 1, 2):
+        text = f"{value:.{digits}%}"
+        if text != f"{bound:.{digits}%}":
+            return text
+    return f"{value:.3%}"
+
+
+def _number_beside(value: float, bound: float) -> str:
+    for digits in (2, 3, 4):
+        text = f"{value:.{digits}f}"
+        if text != f"{bound:.{digits}f}":
+            return text
+    return f"{value:.5f}"
+
+
+def _cell(figure: str, value: float, n: int) -> str:
+    if n == 0:
+        return ""
+    if pd.isna(value):
+        return f"undefined ({n})"
+    if figure == "kappa":
+        return f"{value:.2f} ({n})"
+    if figure == "lean":
+        return f"{value:+.2f} ({n})"
+    return f"{value:.0%} ({n})"
