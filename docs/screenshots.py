@@ -34,7 +34,7 @@ PICTURES = (
     ("principal", "Principal", "Our growth"),
     ("network-lead", "Network lead", "Needs support"),
     ("central-office", "Central office", "Ratings across schools"),
-    ("reviewer", "Reviewer", "My reviews"),
+    ("reviewer", "Reviewer", "Review"),
 )
 
 
@@ -98,7 +98,7 @@ def _picture(browser, url: str, person: str, page_name: str, stem: Path) -> Path
     page.get_by_role("option", name=person).first.click()
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in as").wait_for(timeout=30_000)
-    page.get_by_role("link", name=page_name).click()
+    page.get_by_role("link", name=page_name, exact=True).click()
     page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
     page.wait_for_timeout(2500)  # charts and tables finish drawing
     path = stem.with_suffix(".png")

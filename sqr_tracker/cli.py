@@ -18,8 +18,10 @@ import pandas as pd
 
 from sqr_tracker import (
     actions,
+    backups,
     calibration,
     compliance,
+    deployment,
     district_data,
     evidence,
     exemplars,
@@ -81,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
         "backup", parents=[common], help="copy the data file, its log written in"
     )
     backup.add_argument("--out", required=True, metavar="FILE", type=Path)
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="put a backup in place of the data file (stop the app first); the "
+        "replaced file is kept as PATH.before-restore",
+    )
+    restore.add_argument("file", metavar="FILE", type=Path, help="the backup")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a PATH.before-restore left by an earlier restore",
+    )
     for name, what, formats in (
         ("schools", "list the schools with their ids", output.FORMATS),
         ("standards", "list the standards with their codes", output.FORMATS),
@@ -112,13 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE.pptx|FILE.pdf",
         help="the file to write (a new one); its suffix chooses the format",
     )
-    report.add_argument(
-        "--as",
-        dest="as_email",
-        default=None,
-        metavar="EMAIL",
-        help="the acting user (default: the first active central office user)",
-    )
+    _acting(report)
     report.add_argument(
         "--today",
         type=_day,
@@ -171,7 +179,24 @@ def _parser() -> argparse.ArgumentParser:
     _needs_support_command(commands, common)
     _calibration_command(commands, common)
     _evidence_commands(commands, common)
+    _check_config_command(commands, common)
     return parser
+
+
+def _check_config_command(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``check-config``: whether the deployment is ready for production."""
+    command = commands.add_parser(
+        "check-config",
+        parents=[common],
+        help="check sign-in, browser safety and the data file before going live",
+    )
+    command.add_argument(
+        "--config-dir", type=Path, default=deployment.CONFIG_DIR, metavar="DIR",
+        help="the folder holding secrets.toml and config.toml (default: the "
+        "project's .streamlit/)",
+    )  # fmt: skip
 
 
 def _calibration_command(
@@ -265,13 +290,7 @@ def _practices_command(
     search.add_argument("--standard", default=None, metavar="CODE")
     search.add_argument("--limit", type=_positive, default=20, metavar="N")
     search.add_argument("--format", choices=output.FORMATS, default="table")
-    search.add_argument(
-        "--as",
-        dest="as_email",
-        default=None,
-        metavar="EMAIL",
-        help="the acting user (default: the first active central office user)",
-    )
+    _acting(search)
 
 
 def _district_commands(
@@ -366,19 +385,24 @@ def _reading(
     """The options of a command that reads one school's plan."""
     command.add_argument("--school", type=_positive, required=True, metavar="ID")
     command.add_argument("--format", choices=output.FORMATS, default="table")
-    command.add_argument(
-        "--as",
-        dest="as_email",
-        default=None,
-        metavar="EMAIL",
-        help="the acting user (default: the first active central office user)",
-    )
+    _acting(command)
     command.add_argument(
         "--today",
         type=_day,
         default=None,
         metavar="YYYY-MM-DD",
         help=today,
+    )
+
+
+def _acting(command: argparse.ArgumentParser) -> None:
+    """``--as``: whom a reading command reads as."""
+    command.add_argument(
+        "--as",
+        dest="as_email",
+        default=None,
+        metavar="EMAIL",
+        help="the acting user (default: the first active central office user)",
     )
 
 
@@ -459,6 +483,15 @@ def _backup(args: argparse.Namespace, path: Path) -> str:
         except FileExistsError as error:
             raise SqrError(str(error)) from None
     return f"Backed up {path} to {target} ({target.stat().st_size:,} bytes)."
+
+
+def _restore(args: argparse.Namespace, path: Path) -> str:
+    done = backups.restore(args.file, path, force=args.force)
+    kept = f" The file it replaced is kept as {done.kept}." if done.kept else ""
+    return (
+        f"Restored {done.target} from {done.backup} "
+        f"(schema version {done.schema_version}).{kept}"
+    )
 
 
 def _listing(args: argparse.Namespace, path: Path) -> str:
@@ -1011,6 +1044,20 @@ def _evidence_commands(
         )  # fmt: skip
 
 
+def _check_config(args: argparse.Namespace, path: Path) -> int:
+    """0 and the all-clear, or 1 with each problem on standard error."""
+    found = deployment.problems(args.config_dir, path)
+    if not found:
+        print(deployment.READY)
+        return 0
+    print(
+        "sqr-tracker: the configuration is not ready for production:", file=sys.stderr
+    )
+    for problem in found:
+        print(f"  - {problem}", file=sys.stderr)
+    return 1
+
+
 def _init(path: Path) -> str:
     version = district_data.new_district(path)
     return (
@@ -1138,8 +1185,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             print(_demo(args, path))
+        elif args.command == "check-config":
+            return _check_config(args, path)
         elif args.command == "init":
             print(_init(path))
+        elif args.command == "restore":
+            print(_restore(args, path))
         elif args.command == "import" and args.import_kind == "template":
             print(_template(args))
         elif not path.exists():

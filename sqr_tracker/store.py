@@ -260,6 +260,10 @@ class Store:
         self.path = path
         self._connection = connection
         self._cursor_lock = threading.Lock()
+        # Only this process can hold the file, so its writes take turns here:
+        # DuckDB would otherwise refuse all but one of two overlapping writes
+        # (rows and ids read in one transaction and written in another).
+        self._write_lock = threading.RLock()
 
     # -- opening -----------------------------------------------------------------
 
@@ -409,10 +413,14 @@ class Store:
     def write(self, work: Callable[[Tx], T], *, attempts: int = 5) -> T:
         """Run ``work`` in a transaction, retrying when another session's commit
         conflicts with it. A retry re-reads the rows, so a save based on a version
-        that another session has since replaced is refused, never overwritten."""
+        that another session has since replaced is refused, never overwritten.
+
+        Writes through here take turns within the process (one at a time from
+        BEGIN to COMMIT), so sessions of one app never clash with each other; the
+        retries are for writes that bypass it (``transaction`` used directly)."""
         for attempt in range(1, attempts + 1):
             try:
-                with self.transaction() as tx:
+                with self._write_lock, self.transaction() as tx:
                     return work(tx)
             except (duckdb.TransactionException, duckdb.ConstraintException) as clash:
                 _LOGGER.debug("write conflict, attempt %s: %s", attempt, clash)
@@ -424,7 +432,7 @@ class Store:
 
     def bulk_load(self, tables: Mapping[str, pd.DataFrame], meta: Mapping[str, str]):
         """Replace the contents of whole tables in one transaction (demo builds)."""
-        with self.transaction() as tx:
+        with self._write_lock, self.transaction() as tx:
             for table, frame in tables.items():
                 if table not in LOADABLE_TABLES:
                     raise ValueError(f"not a table of the store: {table!r}")
@@ -460,6 +468,20 @@ class Store:
             **{t: counts[t] for t in COUNTED},
             "schema_version": self.schema_version(),
         }
+
+    def table_names(self) -> list[str]:
+        """Every table of the file, by name (to compare files table by table)."""
+        found = self.rows(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE' ORDER BY table_name"
+        )
+        return [name for (name,) in found]
+
+    def table_contents(self, table: str) -> pd.DataFrame:
+        """All of one table's rows, in a stable order (all columns ascending)."""
+        if table not in self.table_names():
+            raise NotFound(f"No table named {table!r} in {self.path}.")
+        return self.frame(f'SELECT * FROM "{table}" ORDER BY ALL')
 
     def settings(self) -> dict[str, str]:
         return dict(self.rows("SELECT key, value FROM settings"))

@@ -308,15 +308,17 @@ def test_the_central_office_imports_a_file_all_or_nothing(server, browser, tmp_p
     page.get_by_label("What the file holds").click()
     page.get_by_role("option", name="networks", exact=True).click()
 
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="A networks file")
+    expect(uploader).to_be_visible(timeout=30_000)
     bad = tmp_path / "networks.csv"
     bad.write_text("name,colour\nRiver Network,blue\n")
-    page.locator("input[type='file']").set_input_files(str(bad))
+    uploader.locator("input[type='file']").set_input_files(str(bad))
     page.get_by_role("button", name="Import networks.csv").click()
     expect(page.get_by_text("nothing was changed")).to_be_visible(timeout=30_000)
 
     good = tmp_path / "more networks.csv"
     good.write_text("name\nRiver Network\n")
-    page.locator("input[type='file']").set_input_files(str(good))
+    uploader.locator("input[type='file']").set_input_files(str(good))
     page.get_by_role("button", name="Import more networks.csv").click()
     expect(page.get_by_text("1 added")).to_be_visible(timeout=30_000)
     ARTIFACTS.mkdir(exist_ok=True)

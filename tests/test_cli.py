@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sqr_tracker import actions
 from sqr_tracker.cli import main
 from sqr_tracker.output import neutralise, to_csv
 from sqr_tracker.store import Store
@@ -141,3 +142,102 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
         "plain",
     ]
     assert neutralise(-3) == -3
+
+
+def _tables(path) -> dict[str, pd.DataFrame]:
+    """Every table of a data file, its rows in a stable order."""
+    store = Store.open(path)
+    try:
+        return {table: store.table_contents(table) for table in store.table_names()}
+    finally:
+        store.close()
+
+
+def _settings(path) -> dict[str, str]:
+    store = Store.open(path)
+    try:
+        return store.settings()
+    finally:
+        store.close()
+
+
+def test_restore_puts_back_every_table_and_keeps_the_replaced_file(
+    demo_db, tmp_path, capsys
+):
+    original = _tables(demo_db)
+    backup = tmp_path / "backup.duckdb"
+    assert main(["backup", "--db", demo_db, "--out", str(backup)]) == 0
+    changed = Store.open(demo_db)
+    try:
+        office = changed.first_active_user("central_office")
+        actions.change_setting(
+            changed, office, {"key": "small_group_threshold", "value": 15}
+        )
+        assert changed.settings()["small_group_threshold"] == "15.0"
+    finally:
+        changed.close()
+    assert not _tables(demo_db)["history"].equals(original["history"])
+    capsys.readouterr()
+
+    assert main(["restore", str(backup), "--db", demo_db]) == 0
+    kept = Path(demo_db + ".before-restore")
+    out = capsys.readouterr().out
+    assert f"Restored {Path(demo_db).resolve()} from {backup.resolve()}" in out
+    assert f"kept as {kept.resolve()}" in out
+    restored = _tables(demo_db)
+    assert list(restored) == list(original) and "history" in restored
+    for table, rows in original.items():
+        pd.testing.assert_frame_equal(restored[table], rows, obj=table)
+    assert _settings(kept)["small_group_threshold"] == "15.0"
+    assert _settings(demo_db).get("small_group_threshold") != "15.0"
+
+    # A second restore would overwrite the first one's safety copy: only with --force.
+    assert main(["restore", str(backup), "--db", demo_db]) == 1
+    assert "earlier restore" in capsys.readouterr().err
+    assert main(["restore", str(backup), "--db", demo_db, "--force"]) == 0
+    assert _settings(kept).get("small_group_threshold") != "15.0"
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(demo_db, tmp_path, capsys):
+    before = Path(demo_db).read_bytes()
+    other = tmp_path / "notes.duckdb"
+    other.write_text("not a database")
+    assert main(["restore", str(other), "--db", demo_db]) == 1
+    assert "is not an SQR Tracker backup" in capsys.readouterr().err
+    assert Path(demo_db).read_bytes() == before
+    assert not Path(demo_db + ".before-restore").exists()
+    assert main(["restore", str(tmp_path / "none.duckdb"), "--db", demo_db]) == 1
+    assert "There is no backup file" in capsys.readouterr().err
+
+
+HOLD = """
+import sys, time
+from sqr_tracker.store import Store
+Store.open(sys.argv[1])
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def test_restore_refuses_while_another_program_holds_the_file(
+    demo_db, tmp_path, capsys
+):
+    backup = tmp_path / "backup.duckdb"
+    assert main(["backup", "--db", demo_db, "--out", str(backup)]) == 0
+    capsys.readouterr()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, demo_db], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        before = Path(demo_db).read_bytes()
+        assert main(["restore", str(backup), "--db", demo_db]) == 1
+        err = capsys.readouterr().err
+        assert "is open in another program" in err
+        assert "Stop the app first" in err and "nothing was changed" in err
+        assert Path(demo_db).read_bytes() == before
+        assert not Path(demo_db + ".before-restore").exists()
+        assert not Path(demo_db + ".restoring").exists()
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
