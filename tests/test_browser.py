@@ -190,7 +190,12 @@ def test_a_principal_goes_from_a_weak_standard_to_a_visit_request(server, browse
     expect(first.get_by_text("•").first).to_be_visible()
     peer = first.locator("strong").first.inner_text().removeprefix("1. ")
     first.get_by_text("Ask for a visit or a pairing").click()
-    first.get_by_role("button", name="Send to the central office").click()
+    need = first.get_by_label("What you would like")
+    expect(need).to_have_value(re.compile(f"^We would like to visit {re.escape(peer)}"))
+    send = first.get_by_role("button", name="Send to the central office")
+    expect(send).to_be_enabled()
+    page.wait_for_timeout(500)  # the expander finishes opening before the click
+    send.click()
     expect(page.get_by_text("Sent. The central office will answer")).to_be_visible(
         timeout=30_000
     )
