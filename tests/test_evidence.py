@@ -514,8 +514,9 @@ def test_a_school_whose_gap_shrank_came_closer_on_its_top_level_standards(
     ]
     assert gap.trend == "closer"
     assert gap.sentence == (
-        "Closer than in 2021–22: in the 2024–25 review the school's self-reflection "
-        "was a mean 0.67 levels from the team's ratings, down from 1.00."
+        "Closer than in 2021–22: in the 2024–25 review the school's "
+        "self-reflection was a mean 0.67 levels from the team's ratings, down "
+        "from 1.00."
     )
     assert evidence.gap_table(gap).values.tolist() == [
         ["S1", "Quality learning experiences", "blind spot, 2 levels",
@@ -533,8 +534,9 @@ def test_equal_mean_gaps_over_different_standards_are_as_close(store, people):
     gap = evidence.school_self_gap(store, people["bo"], BIRCH)
     assert gap.trend == "as close"
     assert gap.sentence == (
-        "As close as in 2021–22: in the 2024–25 review the school's self-reflection "
-        "was a mean 0.50 levels from the team's ratings, the same as then."
+        "As close as in 2021–22: in the 2024–25 review the school's "
+        "self-reflection was a mean 0.50 levels from the team's ratings, the "
+        "same as then."
     )
 
 

@@ -293,7 +293,9 @@ def test_exemplars_are_the_top_rated_and_the_fast_risers_most_alike_first(
     assert table.loc[FIR, "previous_rating"] == "Exemplary"
     assert pd.isna(table.loc[HAZEL, "previous_rating"])
     assert table["why"].to_dict() == {
-        CEDAR: "Proficient in the 2025–26 review, up 2 levels from Emerging in 2023–24",
+        CEDAR: (
+            "Proficient in the 2025–26 review, up 2 levels from Emerging in 2023–24"
+        ),
         BIRCH: "Exemplary in the 2025–26 review, up from Proficient in 2023–24",
         FIR: "Exemplary in the 2025–26 review",
         HAZEL: "Exemplary in the 2025–26 review",
