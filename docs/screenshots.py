@@ -100,6 +100,10 @@ def _picture(browser, url: str, person: str, page_name: str, stem: Path) -> Path
     page.get_by_text("Signed in as").wait_for(timeout=30_000)
     page.get_by_role("link", name=page_name, exact=True).click()
     page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
+    # The page has run to its end once the running indicator is gone.
+    page.wait_for_timeout(1000)
+    running = page.locator('[data-testid="stStatusWidget"]')
+    running.wait_for(state="hidden", timeout=120_000)
     page.wait_for_timeout(2500)  # charts and tables finish drawing
     path = stem.with_suffix(".png")
     page.screenshot(path=str(path))

@@ -1,8 +1,8 @@
-"""District data: bring in a district's data from its files, and take it out."""
+"""District data: bring the district's data in from files, take it out, back it up."""
 
 import streamlit as st
 
-from sqr_tracker import data_views, session
+from sqr_tracker import backup_views, data_views, session
 
 store, user = session.require_page(__file__)
 st.title("District data")
@@ -12,7 +12,7 @@ st.caption(
     "the same columns. An import is all or nothing: if any row is wrong, every "
     "problem is listed by row and column and nothing is changed."
 )
-bring_in, take_out = st.tabs(["Import", "Export"])
+bring_in, take_out, keep = st.tabs(["Import", "Export", "Backup"])
 with bring_in:
     st.markdown(data_views.ORDER_WORDS)
     kind = data_views.kind_choice("What the file holds", "import-kind")
@@ -22,3 +22,5 @@ with bring_in:
 with take_out:
     kind = data_views.kind_choice("What to export", "export-kind")
     data_views.export(store, user, kind)
+with keep:
+    backup_views.back_up(store, user)

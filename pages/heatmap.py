@@ -16,8 +16,7 @@ networks = ["All networks", *sorted(everyone["network"].unique())]
 network = left.selectbox("Network", networks, key="heatmap-network")
 levels = ["All levels", *sorted(everyone["level"].unique())]
 level = middle.selectbox("Level", levels, key="heatmap-level")
-codes = [c for c in everyone.columns if c not in ("school_id", "school", "network",
-                                                   "level")]  # fmt: skip
+codes = [c for c in everyone.columns if c not in needs_support.HEATMAP_FIXED]
 sorts = {"school": "School name", **{c: f"{c}, lowest first" for c in codes}}
 sort_by = right.selectbox(
     "Sort by", list(sorts), format_func=sorts.get, key="heatmap-sort"
@@ -33,4 +32,5 @@ if table.empty:
     st.info("No school matches these filters.")
 else:
     st.caption(f"{len(table)} schools")
-    support_views.heatmap_table(table, labels, "heatmap")
+    strengths = needs_support.heatmap_evidence(store, user, table)
+    support_views.heatmap_table(table, labels, "heatmap", strengths)

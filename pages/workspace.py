@@ -7,6 +7,7 @@ import streamlit as st
 from sqr_tracker import home, plan_forms, plan_views, plans, session, views
 from sqr_tracker.auth import Action, allowed
 from sqr_tracker.models import SCHOOL_ROLES
+from sqr_tracker.plan_deletes import undo_notice
 
 store, user = session.require_page(__file__)
 today = date.today()
@@ -18,6 +19,8 @@ can_edit = allowed(store, user, Action.EDIT_PLAN, school_id=school_id)
 school = store.schools([school_id]).iloc[0].to_dict()
 st.caption(views.plain(f"{school['name']} · {home.school_line(school)}"))
 plan_views.plan_summary(plan)
+if can_edit:
+    undo_notice(store, user)
 
 names = ["This month's check-in", "Goals", "Change the plan", "Calendar",
          "Latest review", "Support", "History"]  # fmt: skip

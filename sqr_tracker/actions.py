@@ -194,6 +194,7 @@ def update_goal(
 ) -> int:
     change = validate(GoalChange, data, "The goal")
     user, school_id = _editor(store, user, Action.EDIT_PLAN, "goals", goal_id)
+    _require_kept(store, "goals", goal_id, "The goal")
     _as_changed(store, "goals", goal_id, GoalIn, change, "The goal")
     if change.standard_id is not None:
         _require_standard(store, change.standard_id)
@@ -220,6 +221,7 @@ def reopen_goal(store: Store, user: User | None, goal_id: int, *, version: int) 
 
 def _set_status(store, user, table, row_id, status, version) -> int:
     user, school_id = _editor(store, user, Action.EDIT_PLAN, table, row_id)
+    _require_kept(store, table, row_id, "The goal")
     verb = "close" if status == PlanStatus.CLOSED else "reopen"
     return _update(
         store,
@@ -240,6 +242,7 @@ def create_milestone(store: Store, user: User | None, data: Mapping[str, Any]) -
     milestone = validate(MilestoneIn, data, "The milestone")
     school_id = store.school_of("goals", milestone.goal_id)
     user = authorize(store, user, Action.EDIT_PLAN, school_id=school_id)
+    _require_kept(store, "goals", milestone.goal_id, "The milestone")
     return _create(
         store,
         user,
@@ -262,6 +265,7 @@ def update_milestone(
     if "met_on" in change:
         change["status"] = "met" if change["met_on"] else "open"
     user, school_id = _editor(store, user, Action.EDIT_PLAN, "milestones", milestone_id)
+    _require_kept(store, "milestones", milestone_id, "The milestone")
     return _update(
         store,
         user,
@@ -278,6 +282,7 @@ def create_action_step(store: Store, user: User | None, data: Mapping[str, Any])
     step = validate(ActionStepIn, data, "The action step")
     school_id = store.school_of("goals", step.goal_id)
     user = authorize(store, user, Action.EDIT_PLAN, school_id=school_id)
+    _require_kept(store, "goals", step.goal_id, "The action step")
     values = _stamped(user, **step.model_dump(mode="json"))
     return _create(
         store,
@@ -299,6 +304,7 @@ def update_action_step(
 ) -> int:
     change = validate(ActionStepChange, data, "The action step")
     user, school_id = _editor(store, user, Action.EDIT_PLAN, "action_steps", step_id)
+    _require_kept(store, "action_steps", step_id, "The action step")
     _as_changed(store, "action_steps", step_id, ActionStepIn, change, "The action step")
     values = change.model_dump(mode="json", exclude_unset=True)
     return _update(
@@ -395,6 +401,9 @@ def _checked_update(store: Store, school_id: int, row: int, update: Mapping[str,
             version,
             {f"row {row}, id": f"{what} {row_id} belongs to another school"},
         )
+    deleted = _kept_problem(store, table, row_id, f"{what} {row_id}")
+    if deleted:
+        return None, version, {f"row {row}, id": deleted}
     problem = _check_in_problem(store, check_in, version)
     if problem:
         field, message = problem
@@ -448,6 +457,144 @@ def _carry_status(tx: Tx, user: User, check_in: CheckInIn, version, school_id, s
         after=after,
         now=stamp,
     )
+
+
+# -- deleting and restoring ----------------------------------------------------------
+
+_PLAN_ITEMS = {"goals": "goal", "action_steps": "action step"}
+
+
+def delete_goal(store: Store, user: User | None, goal_id: int, *, version: int) -> int:
+    """Take a goal out of the plan, its milestones and action steps with it.
+
+    The row stays, marked deleted, so that its history is whole and
+    ``restore_goal`` brings it back exactly. ``version`` is the goal's version
+    the user saw; returns the new one, which the restore needs."""
+    return _mark_deleted(store, user, "goals", goal_id, version, deleting=True)
+
+
+def delete_action_step(
+    store: Store, user: User | None, step_id: int, *, version: int
+) -> int:
+    """Take an action step out of the plan (see ``delete_goal``)."""
+    return _mark_deleted(store, user, "action_steps", step_id, version, deleting=True)
+
+
+def restore_goal(store: Store, user: User | None, goal_id: int, *, version: int) -> int:
+    """Undo a goal's deletion: it comes back with its milestones and action
+    steps as they were. ``version`` is the deleted goal's version."""
+    return _mark_deleted(store, user, "goals", goal_id, version, deleting=False)
+
+
+def restore_action_step(
+    store: Store, user: User | None, step_id: int, *, version: int
+) -> int:
+    """Undo an action step's deletion (its goal must be in the plan)."""
+    return _mark_deleted(store, user, "action_steps", step_id, version, deleting=False)
+
+
+def _mark_deleted(
+    store: Store,
+    user: User | None,
+    table: str,
+    row_id: int,
+    version: int,
+    *,
+    deleting: bool,
+) -> int:
+    """Set or clear a plan row's deletion mark, with its history entry."""
+    user, school_id = _editor(store, user, Action.EDIT_PLAN, table, row_id)
+    what = _PLAN_ITEMS[table]
+    verb = "delete" if deleting else "restore"
+
+    def work(tx: Tx) -> int:
+        stamp = now()
+        row = tx.get(table, row_id)
+        goal = tx.get("goals", row["goal_id"]) if table == "action_steps" else None
+        problem = _deletion_problem(store, what, row, goal, deleting)
+        if problem:
+            raise InvalidInput(f"The {what}", {"id": problem})
+        mark = (stamp, user.id) if deleting else (None, None)
+        before, after = tx.update(
+            table,
+            row_id,
+            dict(zip(("deleted_on", "deleted_by"), mark, strict=True)),
+            expected_version=version,
+            user_id=user.id,
+            now=stamp,
+        )
+        tx.record(
+            user=user,
+            action=f"{verb} {what}",
+            entity=table,
+            entity_id=row_id,
+            school_id=school_id,
+            before=before,
+            after=after,
+            now=stamp,
+        )
+        return after["version"]
+
+    new_version = store.write(work)
+    _LOGGER.info("%s %s %s by %s", verb, what, row_id, user.email)
+    return new_version
+
+
+def _deletion_problem(
+    store: Store, what: str, row: dict, goal: dict | None, deleting: bool
+) -> str | None:
+    """Why a row cannot be deleted or restored as asked, if it cannot."""
+    if goal is not None and goal["deleted_on"] is not None:
+        return (
+            f"its goal was deleted on {goal['deleted_on']:%-d %b %Y} by "
+            f"{_name(store, goal['deleted_by'])}: restore the goal first"
+        )
+    if deleting and row["deleted_on"] is not None:
+        return (
+            f"this {what} was already deleted on {row['deleted_on']:%-d %b %Y} by "
+            f"{_name(store, row['deleted_by'])}"
+        )
+    if not deleting and row["deleted_on"] is None:
+        return f"this {what} is not deleted: there is nothing to restore"
+    return None
+
+
+def _name(store: Store, user_id: int | None) -> str:
+    person = store.user_by_id(user_id) if user_id is not None else None
+    return person.name if person else "someone"
+
+
+def _kept_problem(store: Store, table: str, row_id: int, subject: str) -> str | None:
+    """Why a goal, milestone or action step cannot change: it, or its goal, is
+    deleted (None while it is in the plan)."""
+    deleted = store.deletion_of(table, row_id)
+    if deleted is None:
+        return None
+    own = _PLAN_ITEMS.get(table) == deleted["what"]
+    day = f"{deleted['deleted_on']:%-d %b %Y}"
+    if own:
+        return (
+            f"{subject} was deleted on {day} by {deleted['deleted_by']}: "
+            "restore it first"
+        )
+    return (
+        f"the goal of {subject} was deleted on {day} by {deleted['deleted_by']}: "
+        "restore the goal first"
+    )
+
+
+_SUBJECTS = {
+    "goals": "the goal",
+    "milestones": "this milestone",
+    "action_steps": "this action step",
+}
+
+
+def _require_kept(store: Store, table: str, row_id: int, what: str) -> None:
+    """Refuse to change a deleted goal or action step, or one of a deleted goal."""
+    problem = _kept_problem(store, table, row_id, _SUBJECTS[table])
+    if problem:
+        raise InvalidInput(what, {"id": problem})
 
 
 # -- comments and support ------------------------------------------------------------
@@ -959,6 +1106,11 @@ def _require_same_school(store: Store, item: Any, what: str) -> None:
         row_id = getattr(item, field)
         if row_id is not None and store.school_of(table, row_id) != item.school_id:
             raise InvalidInput(what, {field: f"{row_id} belongs to another school"})
+        if row_id is None:
+            continue
+        deleted = _kept_problem(store, table, row_id, f"{_PLAN_ITEMS[table]} {row_id}")
+        if deleted:
+            raise InvalidInput(what, {field: deleted})
 
 
 def _require_goal_links(

@@ -31,6 +31,7 @@ class Action(StrEnum):
     PLAN_REVIEWS = "plan reviews and assign teams"
     EDIT_SETTINGS = "change district settings"
     MANAGE_USERS = "manage users"
+    BACK_UP = "back up the district's data"
 
 
 class Scope(StrEnum):
@@ -68,7 +69,20 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.PLAN_REVIEWS: {Role.CENTRAL_OFFICE: Scope.ANY},
     Action.EDIT_SETTINGS: {Role.CENTRAL_OFFICE: Scope.ANY},
     Action.MANAGE_USERS: {Role.CENTRAL_OFFICE: Scope.ANY},
+    Action.BACK_UP: {Role.CENTRAL_OFFICE: Scope.ANY},
 }
+
+
+def of_record(store: Store, user: User | None) -> User | None:
+    """The user as the store holds them now (role, scope, whether active), so
+    that a changed role or a disabled account counts at once; None for someone
+    signed out or not a user of this district."""
+    if user is None:
+        return None
+    stored = store.user_by_id(user.id)
+    if stored is None or stored.email.lower() != user.email.lower():
+        return None
+    return stored
 
 
 def allowed(
@@ -80,6 +94,19 @@ def allowed(
     review_id: int | None = None,
 ) -> bool:
     """Whether ``user`` may take ``action`` on this school or review."""
+    record = of_record(store, user)
+    return _permits(store, record, action, school_id=school_id, review_id=review_id)
+
+
+def _permits(
+    store: Store,
+    user: User | None,
+    action: Action,
+    *,
+    school_id: int | None,
+    review_id: int | None,
+) -> bool:
+    """The matrix's answer for a user as the store holds them."""
     if user is None or not user.active:
         return False
     scope = PERMISSIONS[action].get(user.role)
@@ -111,23 +138,26 @@ def authorize(
     review_id: int | None = None,
 ) -> User:
     """Return the user if allowed, else raise PermissionDenied saying why."""
-    if allowed(store, user, action, school_id=school_id, review_id=review_id):
-        assert user is not None
-        return user
+    record = of_record(store, user)
+    if _permits(store, record, action, school_id=school_id, review_id=review_id):
+        assert record is not None
+        return record
     if user is None:
         raise PermissionDenied(f"Sign in to {action.value}.")
-    if not user.active:
-        raise PermissionDenied(f"The account {user.email} is disabled.")
-    scope = PERMISSIONS[action].get(user.role)
+    if record is None:
+        raise PermissionDenied(f"{user.email} is not a user of this district.")
+    if not record.active:
+        raise PermissionDenied(f"The account {record.email} is disabled.")
+    role = record.role.label.lower()
+    scope = PERMISSIONS[action].get(record.role)
     if scope is None:
-        raise PermissionDenied(f"A {user.role.label.lower()} cannot {action.value}.")
-    raise PermissionDenied(
-        f"A {user.role.label.lower()} can {action.value} only for {scope.value}."
-    )
+        raise PermissionDenied(f"A {role} cannot {action.value}.")
+    raise PermissionDenied(f"A {role} can {action.value} only for {scope.value}.")
 
 
 def visible_school_ids(store: Store, user: User | None) -> list[int] | None:
     """The schools whose plans and reviews the user may see; None means all."""
+    user = of_record(store, user)
     if user is None or not user.active:
         return []
     scope = PERMISSIONS[Action.READ_SCHOOL].get(user.role)
@@ -149,3 +179,30 @@ def permission_table() -> list[dict[str, str]]:
         for action, roles in PERMISSIONS.items()
         for role, scope in roles.items()
     ]
+
+
+PERMISSIONS_HEADER = ("action", "who may, and over which schools or reviews")
+
+
+def permission_rows() -> list[str]:
+    """The matrix as the lines of the README's Markdown table: one row per
+    action, naming the roles that may take it with their scope (a role that
+    may take it everywhere is named alone)."""
+    lines = [f"| {' | '.join(PERMISSIONS_HEADER)} |", "|---|---|"]
+    for action, roles in PERMISSIONS.items():
+        lines.append(f"| {action.value} | {_who(roles)} |")
+    return lines
+
+
+def _who(roles: dict[Role, Scope]) -> str:
+    """'site team member and principal: their own school; central office'."""
+    if set(roles) == set(Role) and set(roles.values()) == {Scope.ANY}:
+        return "everyone signed in"
+    by_scope: dict[Scope, list[str]] = {}
+    for role, scope in roles.items():
+        by_scope.setdefault(scope, []).append(role.label.lower())
+    parts = []
+    for scope, labels in by_scope.items():
+        named = " and ".join(labels)
+        parts.append(named if scope == Scope.ANY else f"{named}: {scope.value}")
+    return "; ".join(parts)

@@ -14,22 +14,35 @@ What a restore promises:
   that older copy;
 - the backup is copied next to the data file and checked there first, so the
   data file is swapped in one rename and is never left half written.
+
+A backup made in the app (``back_up_now``, the central office's only) is made
+by the app's own process, which holds the file: it checkpoints and copies the
+file into a ``backups`` folder beside it, under a new time-stamped name.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from sqr_tracker.auth import Action, authorize
 from sqr_tracker.errors import DataFileInUse, SchemaTooNew, SqrError
+from sqr_tracker.models import User
 from sqr_tracker.schema import LATEST_VERSION
 from sqr_tracker.store import Store, _connect
 
+_LOGGER = logging.getLogger(__name__)
 KEPT_SUFFIX = ".before-restore"
+BACKUP_FOLDER = "backups"
+# The largest backup the app also offers as a download, in bytes.
+DOWNLOAD_LIMIT = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -150,3 +163,77 @@ def _readable_version(staged: Path, backup: Path) -> int:
             "to restore it; nothing was changed."
         )
     return version
+
+
+# -- backing up from the app -------------------------------------------------------
+
+# Two sessions backing up in the same minute take turns choosing a free name.
+_NAMING = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    size: int  # bytes
+
+    @property
+    def downloadable(self) -> bool:
+        """Whether it is small enough to offer as a download from the app."""
+        return self.size < DOWNLOAD_LIMIT
+
+
+def backup_folder(data_file: Path) -> Path:
+    """Where the app's backups of a data file go: a folder beside it."""
+    return data_file.parent / BACKUP_FOLDER
+
+
+def back_up_now(
+    store: Store,
+    user: User | None,
+    folder: str | os.PathLike[str] | None = None,
+    *,
+    now: datetime | None = None,
+) -> Backup:
+    """Back up the store's data file from the process that holds it (the app).
+
+    Only the central office may. The file is checkpointed and copied, with this
+    process's saves waiting meanwhile, to ``folder`` (default: ``backups``
+    beside the data file) as ``STEM-YYYY-MM-DDTHHMM.duckdb`` (with ``-2``,
+    ``-3`` and so on after a name already taken); the copy is made under a
+    temporary name and renamed once whole, and never replaces a file."""
+    authorize(store, user, Action.BACK_UP)
+    folder = Path(folder) if folder is not None else backup_folder(store.path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SqrError(
+            f"The backups folder {folder} could not be made: {error.strerror}; "
+            "nothing was backed up."
+        ) from None
+    stamp = f"{store.path.stem}-{(now or datetime.now()):%Y-%m-%dT%H%M}"
+    with _NAMING:
+        target = _free_name(folder, stamp)
+        staged = target.with_name(target.name + ".partial")
+        staged.unlink(missing_ok=True)
+        try:
+            store.back_up_between_writes(staged)
+            os.rename(staged, target)
+        except OSError as error:
+            raise SqrError(
+                f"The backup {target} could not be written: {error.strerror}; "
+                "nothing was backed up."
+            ) from None
+        finally:
+            staged.unlink(missing_ok=True)
+    size = target.stat().st_size
+    _LOGGER.info("backed up %s to %s (%s bytes)", store.path, target, size)
+    return Backup(target, size)
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    """``folder/stem.duckdb``, or the first of ``stem-2``, ``stem-3``... free."""
+    target, number = folder / f"{stem}.duckdb", 1
+    while target.exists():
+        number += 1
+        target = folder / f"{stem}-{number}.duckdb"
+    return target

@@ -35,7 +35,7 @@ from sqr_tracker import (
 from sqr_tracker.auth import Action, authorize
 from sqr_tracker.config import data_file
 from sqr_tracker.demo import build_demo_file
-from sqr_tracker.errors import InvalidInput, NotFound, SqrError
+from sqr_tracker.errors import DataFileInUse, InvalidInput, NotFound, SqrError
 from sqr_tracker.home import cycle_label
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
@@ -599,7 +599,9 @@ def _growth(args: argparse.Namespace, path: Path) -> str:
         school = _school_name(store, args.school)
         story = growth.growth_across_reviews(store, user, args.school)
         work = growth.this_years_work(store, user, args.school, today)
+        found = evidence.school_evidence(store, user, args.school)
     levels = growth.levels_by_review(story)
+    said = [found.summary, evidence.strength_legend()] if found else []
     if args.format == "csv":
         return output.render(levels, "csv")
     if args.format == "json":
@@ -610,10 +612,11 @@ def _growth(args: argparse.Namespace, path: Path) -> str:
                 "as_of": today.isoformat(),
                 "standards": json.loads(output.to_json(levels)),
                 "words": story.words,
+                "evidence": said,
                 "this_year": {**asdict(work), "since": work.since.isoformat()},
             }
         )
-    lines = [f"- {sentence}" for sentence in story.words + growth.year_words(work)]
+    lines = [f"- {line}" for line in story.words + said + growth.year_words(work)]
     return "\n".join([output.to_table(levels), "", *lines])
 
 
@@ -685,7 +688,7 @@ def _add_check_ins(args: argparse.Namespace, path: Path) -> str:
 # Exemplars as the command line shows them, in this order.
 _EXEMPLAR_COLUMNS = [
     "rank", "school_id", "school", "level", "network", "rating", "previous_rating",
-    "why", "cycle", "published_on", "review_age", "similarity", "distance",
+    "why", "evidence", "cycle", "published_on", "review_age", "similarity", "distance",
     "enrollment", "pct_low_income", "pct_english_learners", "pct_disabilities",
     "principal", "principal_email", "strengths",
 ]  # fmt: skip
@@ -1173,6 +1176,27 @@ def _blanks(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), "")
 
 
+def _in_use(command: str, path: Path, error: DataFileInUse) -> str:
+    """What to do when another program, usually the app, holds the data file."""
+    held = re.search(r"\(PID (\d+)\)", str(error.__cause__ or ""))
+    process = f"; process {held[1]}" if held else ""
+    said = (
+        f"the data file {path.resolve()} is open in another program (the app, or "
+        f"another sqr-tracker command{process}), so `sqr-tracker {command}` cannot "
+        "use it; nothing was changed."
+    )
+    if command == "backup":
+        return (
+            f"{said} To back up while the app runs, use the Back up now button on "
+            "the app's District data page (central office); or stop the app "
+            "first, then run the backup again."
+        )
+    return (
+        f"{said} Stop the app first (or let the other command finish), then run "
+        "the command again."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit code (0 done, 1 refused, 2 misused)."""
     parser = _parser()
@@ -1237,6 +1261,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         for where, problem in error.problems.items():
             print(f"  {where}: {problem}", file=sys.stderr)
+        return 1
+    except DataFileInUse as error:
+        print(f"sqr-tracker: {_in_use(args.command, path, error)}", file=sys.stderr)
         return 1
     except SqrError as error:
         print(f"sqr-tracker: {error}", file=sys.stderr)

@@ -27,9 +27,6 @@ ORDER_WORDS = (
     "findings, evidence, measures and measure values. Importing the same file "
     "again changes nothing."
 )
-# The largest upload the page takes, in megabytes (the server's own cap, set in
-# .streamlit/config.toml, is the same).
-UPLOAD_MB = 200
 _MIME = {"csv": "text/csv", "xlsx": XLSX_MIME}
 
 
@@ -66,11 +63,15 @@ def template(kind: str) -> None:
 
 
 def upload(store: Store, user: User, kind: str) -> None:
-    """A file to import, all or nothing, with a progress bar while it runs."""
+    """A file to import, all or nothing, with a progress bar while it runs;
+    it may be as large as the server takes (server.maxUploadSize)."""
+    largest = int(st.get_option("server.maxUploadSize"))
     chosen = st.file_uploader(
-        f"A {kind} file (CSV or Excel, up to {UPLOAD_MB} MB)",
+        f"A {kind} file (CSV or Excel, up to {largest:,} MB and "
+        f"{district_data.MAX_ROWS:,} rows)",
         type=["csv", "xlsx"],
         key=f"upload:{kind}",
+        max_upload_size=largest,
     )
     if chosen is None:
         return
@@ -83,8 +84,9 @@ def upload(store: Store, user: User, kind: str) -> None:
 
     try:
         result = district_data.import_bytes(
-            store, user, kind, chosen.getvalue(), chosen.name, progress=step
-        )
+            store, user, kind, chosen.getvalue(), chosen.name, progress=step,
+            max_mb=largest,
+        )  # fmt: skip
     except InvalidInput as bad:
         bar.empty()
         st.error(f"{bad.what} was not imported; nothing was changed:")

@@ -15,7 +15,7 @@ from sqr_tracker.models import SupportStatus, User
 from sqr_tracker.plan_forms import field_problem, outcome_messages, submit_form
 from sqr_tracker.store import Store
 from sqr_tracker.validity import Relation
-from sqr_tracker.views import downloads, rows_height, when
+from sqr_tracker.views import downloads, plain, rows_height, when
 
 PICK = "desk:pick"
 # The request whose answer was saved (or refused) last, for its message.
@@ -95,12 +95,14 @@ def _answer_form(store: Store, user: User, request: dict) -> None:
     if f"{form}:answer" not in st.session_state:  # first shown: keep its version
         st.session_state[f"{form}:version"] = int(request["version"])
     st.caption(
-        f"{request['school']} · asks for {request['asks_for']} · by "
-        f"{request['requested_by']} · needed by {when(request['needed_by'])}"
+        plain(
+            f"{request['school']} · asks for {request['asks_for']} · by "
+            f"{request['requested_by']} · needed by {when(request['needed_by'])}"
+        )
     )
     st.text(request["need"])
     if not request["is_open"]:
-        st.warning(support_desk.answered_line(request))
+        st.warning(plain(support_desk.answered_line(request)))
         st.text(request["answer"])
     with st.form(form):
         st.text_area("Answer", key=f"{form}:answer", max_chars=500, height=100)

@@ -161,9 +161,14 @@ def read_column(
     if column.required:
         hint = f" ({column.allowed()})" if column.choices else ""
         checks.insert(0, (empty, lambda _: f"is empty; it is required{hint}"))
-    if column.type in TEXTS:
-        longer = text.str.len().to_numpy() > column.length
-        checks.append((longer, lambda t: _too_long(t, column.length)))
+    # A cell too long, or holding a NUL, is named for that alone (a megabyte
+    # cell is not quoted back in full).
+    longer = text.str.len().to_numpy() > column.length
+    nul = text.str.contains("\x00", regex=False).to_numpy(bool) & ~longer
+    checks = [(bad & ~longer & ~nul, message) for bad, message in checks]
+    checks.append((longer, lambda t: _too_long(t, column.length)))
+    checks.append((nul, lambda _: "holds a NUL character (a zero byte), which no "
+                   "cell may hold"))  # fmt: skip
     held = ~empty
     cell_text = text.to_numpy(object)
     order = len(sheet.header) if position is None else position

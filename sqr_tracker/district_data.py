@@ -6,7 +6,9 @@ row by row), resolves codes, names and emails against the store inside one
 transaction, and writes only the rows that are new or changed: a changed row
 gets one version more, an unchanged one is not touched. Any problem anywhere
 rolls the import back and is reported by file, row and column, the first 50 of
-them exactly, then how many more. Each import adds one history entry.
+them exactly, then how many more. Each import adds one history entry. A file
+holds at most ``MAX_ROWS`` rows, and an upload in the app at most the server's
+upload size.
 
 Rows are numbered as a spreadsheet numbers them: the header is row 1 and the
 first data row is row 2. A column the file leaves out keeps what is stored in
@@ -39,6 +41,7 @@ from sqr_tracker.district_columns import (
     same,
 )
 from sqr_tracker.district_files import (
+    UTF8,
     Problems,
     Sheet,
     Unreadable,
@@ -56,6 +59,9 @@ _LOGGER = logging.getLogger(__name__)
 
 KINDS = tuple(SPECS)
 FORMATS = ("csv", "xlsx")
+# The most rows one file may bring in: twice a million-row ratings file.
+MAX_ROWS = 2_000_000
+_NAME_SHOWN = 100  # characters of a header cell that a problem quotes
 # Told, between an import's steps, the share done (0 to 1) and what is next.
 Progress = Callable[[float, str], None]
 
@@ -72,6 +78,7 @@ class ImportResult:
     unchanged: int
     not_rated: int
     seconds: float
+    encoding: str | None = None  # a CSV's: UTF-8, UTF-16 or Windows-1252
 
     def summary(self) -> str:
         words = (
@@ -80,6 +87,8 @@ class ImportResult:
         )
         if self.not_rated:
             words += f", {self.not_rated:,} not rated and left out"
+        if self.encoding not in (None, UTF8):
+            words += f", read as {self.encoding} text"
         return f"{words}, in {self.seconds:.1f} s."
 
 
@@ -133,10 +142,18 @@ def import_bytes(
     name: str,
     *,
     progress: Progress | None = None,
+    max_mb: int | None = None,
 ) -> ImportResult:
     """Import a file's bytes (an upload); ``name`` is how problems name the
-    file, and its suffix says whether it is CSV or Excel."""
+    file, and its suffix says whether it is CSV or Excel. ``max_mb``, if
+    given, is the largest upload in megabytes: a larger one is refused."""
     _may_import(store, user, _spec(kind))
+    if max_mb is not None and len(data) > max_mb * 2**20:
+        raise InvalidInput(f"The {kind} file", {name: (
+            f"is {len(data):,} bytes; at most {max_mb:,} MB ({max_mb * 2**20:,} "
+            "bytes) can be uploaded at once. Split the file, or import it with "
+            "sqr-tracker import on the command line."
+        )})  # fmt: skip
     _say(progress, 0.05, f"Reading {name}")
     try:
         sheet = read_sheet(data, name)
@@ -165,6 +182,11 @@ def import_sheet(
     started = time.perf_counter()
     _say(progress, 0.3, f"Checking {len(sheet.rows):,} rows")
     what = f"The {kind} file"
+    if len(sheet.rows) > MAX_ROWS:
+        raise InvalidInput(what, {sheet.name: (
+            f"has {len(sheet.rows):,} rows; at most {MAX_ROWS:,} can be imported "
+            "at once. Split the file."
+        )})  # fmt: skip
     checked = Problems(sheet.name, sheet.rows)
     places = _header(spec, sheet, checked)
     if checked:
@@ -212,8 +234,9 @@ def import_sheet(
         sheet.name, kind, len(sheet.rows), added, changed, seconds,
     )  # fmt: skip
     return ImportResult(
-        kind, sheet.name, added, changed, unchanged, not_rated, round(seconds, 3)
-    )
+        kind, sheet.name, added, changed, unchanged, not_rated, round(seconds, 3),
+        sheet.encoding,
+    )  # fmt: skip
 
 
 def _say(progress: Progress | None, done: float, words: str) -> None:
@@ -261,6 +284,8 @@ def _header(spec: Spec, sheet: Sheet, problems: Problems) -> dict[str, int]:
     places: dict[str, int] = {}
     for place, (name, word) in enumerate(zip(sheet.header, written, strict=True)):
         column = known.get(word)
+        if len(name) > _NAME_SHOWN:
+            name = name[:_NAME_SHOWN] + "…"
         if not name:
             if not sheet.columns[place].empty().all():
                 problems.header(place, str(place + 1), "has cells below it but no "
@@ -284,7 +309,9 @@ def _duplicates(spec: Spec, fields: dict, problems: Problems) -> None:
     """A row whose natural key a row above it already has."""
     parts = [fields[name].canonical() for name in spec.key]
     complete = np.logical_and.reduce([part >= 0 for part in parts])
-    keys = combine([part for part in parts if part.max(initial=0) > 0])
+    varied = [part for part in parts if part.max(initial=0) > 0]
+    # No part that varies: every row has the same key (or an unreadable one).
+    keys = combine(varied) if varied else np.zeros(len(problems.rows), np.int64)
     again = pd.Series(keys).duplicated(keep="first").to_numpy() & complete
     if not again.any():
         return

@@ -7,10 +7,17 @@ lines is still one row) or the first sheet of an Excel workbook. Blank rows are
 skipped but keep their number. Each column is held as codes into its distinct
 cells, so that a million rows with a few hundred distinct values are checked
 value by value, not row by row.
+
+A CSV is read as UTF-8 (its byte-order mark, if any, dropped), as UTF-16 when it
+starts with UTF-16's byte-order mark, and otherwise, when its bytes are not
+UTF-8, as Windows-1252 (what Excel on Windows saves as "CSV"); the sheet names
+the encoding it was read in. Quoting is read strictly: a quote left open, or
+text after a closing quote, is refused rather than read as something else.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -26,10 +33,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from sqr_tracker.output import neutralised
+from sqr_tracker.output import csv_quoting, neutralised
 
 FIRST_ROW = 2  # the header is row 1
 _SMALL = 1 << 20  # bytes: files up to this size are read without threads
+# Python's reader refuses a cell over 128 KiB; a file it reads can hold longer.
+csv.field_size_limit(max(csv.field_size_limit(), _SMALL))
 ABOUT_SHEET = "About these columns"
 # A leading apostrophe before what a spreadsheet would run as a formula is the
 # mark an export adds (and a spreadsheet's "this is text"): reading drops one.
@@ -37,6 +46,14 @@ _MARKED = re.compile(r"^'(?='*[=+\-@\t\r])")
 _FORMULA_LIKE = re.compile(r"^'*[=+\-@\t\r]")
 _NOT_WORD = re.compile(r"[\W_]+")
 _RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+# The encodings a CSV is read in, as an import's summary names them.
+UTF8, UTF16, CP1252 = "UTF-8", "UTF-16", "Windows-1252"
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# What the strict CSV reader's complaints mean, in the file's words.
+_QUOTING = {
+    "unexpected end of data": "opens a quoted cell that is never closed",
+    "',' expected after '\"'": "has text after a quoted cell's closing quote",
+}
 
 
 class Unreadable(Exception):
@@ -79,20 +96,23 @@ class Cells:
 
 @dataclass
 class Sheet:
-    """A file's header as written, its columns by position, and each kept
-    row's number as a spreadsheet shows it."""
+    """A file's header as written, its columns by position, each kept row's
+    number as a spreadsheet shows it, and for a CSV the encoding it was read
+    in."""
 
     name: str
     header: list[str]
     columns: list[Cells]
     rows: np.ndarray
+    encoding: str | None = None
 
 
 def read_sheet(data: bytes, name: str) -> Sheet:
     """The table in a .csv or .xlsx file's bytes (Unreadable if there is none)."""
     suffix = Path(name).suffix.lower()
+    encoding = None
     if suffix == ".csv":
-        raw = _csv_columns(data)
+        raw, encoding = _csv_columns(data)
     elif suffix == ".xlsx":
         raw = _xlsx_columns(data)
     else:
@@ -112,27 +132,25 @@ def read_sheet(data: bytes, name: str) -> Sheet:
         filled |= ~column.empty()
     else:
         cells, rows = [c.take(filled) for c in cells], rows[filled]
-    return Sheet(name, header, cells, rows)
+    return Sheet(name, header, cells, rows, encoding)
 
 
-def _csv_columns(data: bytes) -> list[pd.Series] | list[pa.ChunkedArray]:
-    """Every cell as text, column by column; the header is the first row."""
-    data = data.removeprefix(b"\xef\xbb\xbf")
+def _csv_columns(
+    data: bytes,
+) -> tuple[list[pd.Series] | list[pa.ChunkedArray], str]:
+    """Every cell as text, column by column (the header is the first row),
+    and the encoding the file was read in."""
+    data, encoding, marked = _unmarked(data)
     if not data or data.isspace():
-        return []
+        return [], encoding
     if len(data) > _SMALL and b"\n\n" not in data and b"\n\r\n" not in data:
-        fast = _csv_by_arrow(data)
+        fast = _csv_by_arrow(data)  # it reads UTF-8 only
         if fast is not None:
-            return fast
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise Unreadable(
-            f"is not UTF-8 text (byte {data[error.start]:#04x} at position "
-            f"{error.start}); save it as CSV UTF-8 and try again"
-        ) from None
+            return fast, encoding
+    text, encoding = _decoded(data, encoding, marked)
     if len(data) <= _SMALL:
-        return _csv_by_python(text)
+        return _csv_by_python(text), encoding
+    data = text.encode("utf-8") if encoding == CP1252 else data
     try:  # blank lines keep their row number here, and ragged rows are named
         frame = pd.read_csv(
             io.BytesIO(data),
@@ -151,20 +169,58 @@ def _csv_columns(data: bytes) -> list[pd.Series] | list[pa.ChunkedArray]:
                 f"{expected} columns"
             ) from None
         raise Unreadable(f"is not readable as CSV ({error})") from None
-    return [frame[column] for column in frame.columns]
+    return [frame[column] for column in frame.columns], encoding
+
+
+def _unmarked(data: bytes) -> tuple[bytes, str, bool]:
+    """The bytes without a byte-order mark (UTF-16 ones as UTF-8), their
+    encoding, and whether a mark named it."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :], UTF8, True
+    if not data.startswith(_UTF16_MARKS):
+        return data, UTF8, False
+    try:
+        return data.decode("utf-16").encode("utf-8"), UTF16, True
+    except UnicodeDecodeError as error:
+        raise Unreadable(
+            f"starts as UTF-16 text but is not (bytes {error.start} to "
+            f"{error.end - 1} are not UTF-16); save it as CSV UTF-8 and try again"
+        ) from None
+
+
+def _decoded(data: bytes, encoding: str, marked: bool) -> tuple[str, str]:
+    """The text of UTF-8 bytes; bytes that are not UTF-8, and carry no mark
+    saying they are, as Windows-1252."""
+    try:
+        return data.decode("utf-8"), encoding
+    except UnicodeDecodeError as error:
+        if marked:
+            raise Unreadable(
+                f"starts with UTF-8's byte-order mark but is not UTF-8 text (byte "
+                f"{data[error.start]:#04x} at position {error.start + 3}); save it "
+                "as CSV UTF-8 and try again"
+            ) from None
+        first = error
+    try:
+        return data.decode("cp1252"), CP1252
+    except UnicodeDecodeError as error:
+        raise Unreadable(
+            f"is neither UTF-8 text (byte {data[first.start]:#04x} at position "
+            f"{first.start}) nor Windows-1252 text (byte {data[error.start]:#04x} "
+            f"at position {error.start}); save it as CSV UTF-8 and try again"
+        ) from None
 
 
 def _csv_by_python(text: str) -> list[pd.Series]:
     """The reader for small files (the others start threads for each)."""
     rows = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         for cells in reader:
             rows.append(cells)
     except csv.Error as error:
-        raise Unreadable(
-            f"row {len(rows) + 1} is not readable as CSV ({error})"
-        ) from None
+        why = _QUOTING.get(str(error), f"is not readable as CSV ({error})")
+        raise Unreadable(f"row {len(rows) + 1} {why}") from None
     width = len(rows[0]) if rows else 0
     for number, cells in enumerate(rows, 1):
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
@@ -342,7 +398,8 @@ def marked(frame: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The frame as UTF-8 CSV, formulas neutralised."""
-    return neutralised(marked(frame)).to_csv(index=False).encode("utf-8")
+    safe = neutralised(marked(frame))
+    return safe.to_csv(index=False, quoting=csv_quoting(safe)).encode("utf-8")
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str, about: pd.DataFrame) -> bytes:

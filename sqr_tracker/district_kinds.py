@@ -410,8 +410,8 @@ def _focus(job: Job) -> np.ndarray:
     ids = dict(zip(standards["code"].str.lower(), standards["id"], strict=True))
     cells = job.cells("focus_standards")
     joined_ids, unknown = [], []
-    for text in cells.text:
-        codes = split(text)
+    for text, given in zip(cells.text, cells.given, strict=True):
+        codes = split(text) if given else []
         unknown.append([repr(c) for c in codes if c.lower() not in ids])
         found = sorted(int(ids[c.lower()]) for c in codes if c.lower() in ids)
         joined_ids.append("|".join(map(str, found)))

@@ -217,6 +217,30 @@ def summarise(items: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
+def strengths(items: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
+    """Per finding with evidence items: its strength word only, as ``summarise``
+    judges it, in one pass over the items (for views of many schools)."""
+    kinds: dict[tuple[int, int], set[str]] = {}
+    warnings: dict[tuple[int, int], list[str]] = {}
+    columns = ["review_id", "standard_id", "source"]
+    counts = ["survey_respondents", "survey_invited"]
+    for review, standard, source, answered, invited in items[
+        columns + counts
+    ].itertuples(index=False):
+        key = (int(review), int(standard))
+        found, warned = kinds.setdefault(key, set()), warnings.setdefault(key, [])
+        if not _missing(source):
+            found.add(str(source))
+        if source == Source.SURVEY:
+            warned.append(survey_warning(_count(answered), _count(invited), limits))
+    strong = int(limits["evidence_strong_kinds"])
+    rows = [
+        (*key, strength_of(len(kinds[key]), warnings[key], strong))
+        for key in sorted(kinds)
+    ]
+    return pd.DataFrame(rows, columns=["review_id", "standard_id", "strength"])
+
+
 def finding_evidence(items: pd.DataFrame, limits: dict[str, float]) -> dict:
     """One finding's evidence items in words (see ``summarise``)."""
     found = set(items["source"].dropna().astype(str))
@@ -451,9 +475,15 @@ def public_strengths(store: Store, school_id: int) -> dict[str, str]:
     review = store.latest_published_review(school_id)
     if review is None:
         return {}
-    standards = review_standards(store, int(review["id"]))
-    rated = standards[standards["consensus"].notna()]
-    return dict(zip(rated["code"], rated["strength"], strict=True))
+    review_id = int(review["id"])
+    glance = store.review_at_a_glance(review_id)
+    found = strengths(store.evidence_items([review_id]), district_settings(store))
+    words = dict(zip(found["standard_id"], found["strength"], strict=True))
+    rated = glance[glance["consensus"].notna()]
+    return {
+        code: words.get(int(standard), NONE)
+        for code, standard in zip(rated["code"], rated["standard_id"], strict=True)
+    }
 
 
 def rating_lines(

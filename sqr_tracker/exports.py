@@ -25,7 +25,7 @@ from pptx.enum.dml import MSO_LINE
 from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Inches, Pt
 
-from sqr_tracker import growth
+from sqr_tracker import evidence, growth
 from sqr_tracker.errors import NotFound, SqrError
 from sqr_tracker.home import cycle_label, school_line, school_year
 from sqr_tracker.measures import period_label
@@ -53,6 +53,7 @@ class StandardLevels:
     levels: tuple[int | None, ...]
     labels: tuple[str, ...]
     change: int | None
+    evidence: str = ""  # how strong the evidence behind the latest rating is
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Report:
     scale: tuple[tuple[int, str], ...]
     standards: tuple[StandardLevels, ...]
     growth_words: tuple[str, ...]
+    evidence_words: tuple[str, ...]
     year: str
     work: growth.YearOfWork
     work_words: tuple[str, ...]
@@ -140,6 +142,7 @@ def report_for(
         scale=tuple(sorted(story.labels.items())),
         standards=_standards(story),
         growth_words=tuple(story.words),
+        evidence_words=_evidence_words(store, user, school_id),
         year=cycle_label(school_year(today)),
         work=work,
         work_words=tuple(growth.year_words(work)),
@@ -147,6 +150,15 @@ def report_for(
         rules=tuple(growth.measure_rules()),
         threshold=threshold,
     )
+
+
+def _evidence_words(store: Store, user: User | None, school_id: int) -> tuple[str, ...]:
+    """How strong the latest review's evidence is over its standards, and how
+    strength is judged; nothing before a review is published."""
+    found = evidence.school_evidence(store, user, school_id)
+    if found is None:
+        return ()
+    return (found.summary, evidence.strength_legend())
 
 
 def _number(value) -> int | None:
@@ -169,6 +181,7 @@ def _standards(story: growth.Growth) -> tuple[StandardLevels, ...]:
                     "" if pd.isna(named[c]) else str(named[c]) for c in columns
                 ),
                 change=_number(named["change"]),
+                evidence=str(named["evidence"]),
             )
         )
     return tuple(rows)
@@ -379,16 +392,18 @@ def _growth_slide(deck, report: Report) -> None:
         series.format.fill.fore_color.rgb = _PALETTE[i % len(_PALETTE)]
     scale = "Levels: " + ", ".join(f"{n} {label}" for n, label in report.scale)
     words = list(report.growth_words)
-    size = _sized(words)
-    _text(
-        slide,
-        Inches(7.4),
-        Inches(1.4),
-        Inches(5.4),
-        Inches(5.7),
-        [(scale, size - 2), *words],
-        size,
-    )
+    size = _sized([*words, *report.evidence_words[:1]])
+    notes = [scale]
+    if report.evidence_words:
+        notes += [evidence_line(report), report.evidence_words[0]]
+    lines = [*((note, size - 2) for note in notes), *words]
+    _text(slide, Inches(7.4), Inches(1.4), Inches(5.4), Inches(5.7), lines, size)
+
+
+def evidence_line(report: Report) -> str:
+    """'Evidence behind the latest ratings: S1 strong, S2 thin.'"""
+    rated = [f"{s.code} {s.evidence}" for s in report.standards if s.evidence]
+    return f"Evidence behind the latest ratings: {', '.join(rated)}."
 
 
 def _measure_slides(deck, report: Report, part: MeasurePart) -> None:
@@ -434,10 +449,10 @@ def _measure_slides(deck, report: Report, part: MeasurePart) -> None:
 
     slide = _slide(deck, f"By student group: {part.name}")
     caption = (
-        f"Latest values ({part.group_period}). Groups smaller than "
-        f"{report.threshold} students are not shown."
+        f"Latest values ({part.group_period}). "
+        f"{growth.small_group_words(report.threshold)}"
     )
-    _text(slide, Inches(0.5), Inches(1.3), Inches(12.3), Inches(0.6), [caption], 16)
+    _text(slide, Inches(0.5), Inches(1.3), Inches(12.3), Inches(0.6), [caption], 12)
     if not part.groups:
         _text(
             slide,
@@ -445,7 +460,7 @@ def _measure_slides(deck, report: Report, part: MeasurePart) -> None:
             Inches(2.2),
             Inches(12.3),
             Inches(1.0),
-            [f"Every group is smaller than {report.threshold} students."],
+            ["No student group can be shown for this period."],
             20,
         )
         return
@@ -631,27 +646,30 @@ def _summary(report: Report, size: int, keep: int) -> FPDF:
     if report.reviews:
         pdf.set_font("Helvetica", "", size)
         reviews = len(report.reviews)
-        widths = (12, 70, *([24] * reviews), 26)
+        each = 22 if reviews <= 3 else 18
+        widths = (12, 180 - 12 - 26 - 20 - each * reviews, *([each] * reviews), 26, 20)
         with pdf.table(
             col_widths=widths,
             text_align="LEFT",
             line_height=line * 1.1,
             padding=0.8,  # fpdf2 2.7.6 and later
         ) as table:
-            table.row(
-                [pdf_text(c) for c in ("", "Standard", *report.reviews, "Change")]
-            )
+            heads = ("", "Standard", *report.reviews, "Change", "Evidence")
+            table.row([pdf_text(c) for c in heads])
             for standard in report.standards:
                 cells = [
                     standard.code,
                     standard.name,
                     *(label or "not rated" for label in standard.labels),
                     _change_words(standard.change),
+                    standard.evidence or "-",
                 ]
                 table.row([pdf_text(c) for c in cells])
         pdf.ln(line * 0.5)
         scale = ", ".join(f"{n} {label}" for n, label in report.scale)
         paragraph(f"The rating scale, lowest first: {scale}.", "I")
+        for sentence in report.evidence_words:
+            paragraph(sentence, "I")
         pdf.ln(line * 0.5)
         words = list(report.growth_words[:keep])
         left_out = len(report.growth_words) - keep

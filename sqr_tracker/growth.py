@@ -44,6 +44,8 @@ class Growth:
     words: list[str]
     labels: dict[int, str]
     interim: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The strength word of the evidence behind each standard's latest rating.
+    evidence: dict[str, str] = field(default_factory=dict)
 
 
 def growth_across_reviews(store: Store, user: User | None, school_id: int) -> Growth:
@@ -53,8 +55,11 @@ def growth_across_reviews(store: Store, user: User | None, school_id: int) -> Gr
     scale = store.rating_scale()
     labels = dict(zip(scale["level"], scale["label"], strict=True))
     top = int(scale["level"].max()) if not scale.empty else 0
-    story = growth_of(ratings, labels, top)
-    return replace(story, interim=_between_reviews(store, school_id, ratings, labels))
+    return replace(
+        growth_of(ratings, labels, top),
+        interim=_between_reviews(store, school_id, ratings, labels),
+        evidence=evidence.public_strengths(store, school_id),
+    )
 
 
 def _between_reviews(store: Store, school_id: int, ratings, labels) -> pd.DataFrame:
@@ -110,13 +115,19 @@ def growth_of(ratings: pd.DataFrame, labels: dict[int, str], top: int) -> Growth
 
 def levels_by_review(growth: Growth) -> pd.DataFrame:
     """One row per standard: its level's label in each review (columns named by
-    school year) and the change since the review before, in levels."""
+    school year), the change since the review before, in levels, and how strong
+    the evidence behind its latest rating is (empty where it was not rated)."""
     if growth.table.empty:
-        return pd.DataFrame(columns=["code", "standard", "change"])
+        return pd.DataFrame(columns=["code", "standard", "change", "evidence"])
     table = growth.table[["code", "standard"]].copy()
     for cycle in growth.cycles:
         table[cycle_label(cycle)] = growth.table[cycle].map(growth.labels.get)
     table["change"] = growth.table["change"].astype("Int64")
+    latest = growth.table[growth.cycles[-1]].notna()
+    table["evidence"] = [
+        growth.evidence.get(code, "") if rated else ""
+        for code, rated in zip(table["code"], latest, strict=True)
+    ]
     return table.reset_index(drop=True)
 
 
@@ -225,22 +236,16 @@ def measure_story(
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
     measures = store.school_measures(school_id).set_index("id")
     measure = {"id": measure_id, **measures.loc[measure_id].to_dict()}
-    values = store.measure_values_of(school_id, measure_id)
-    threshold = small_group_threshold(store)
-    whole = values[values["student_group"] == TOTAL_GROUP]
-    whole = whole[whole["group_size"] >= threshold]  # a period too small to show
+    values = shown_groups(store, store.measure_values_of(school_id, measure_id))
+    whole = values[(values["student_group"] == TOTAL_GROUP) & ~values["suppressed"]]
     series = pd.Series(whole["value"].to_numpy(), index=pd.to_datetime(whole["period"]))
     chart = run_chart(series, higher_is_better=bool(measure["higher_is_better"]))
     events = store.school_events(school_id)
     if not series.empty:
         events = events[pd.to_datetime(events["happened_on"]) >= series.index.min()]
     latest = values["period"].max() if not values.empty else None
-    groups = suppress_small_groups(
-        values[values["period"] == latest][["student_group", "value", "group_size"]],
-        threshold=threshold,
-        value_columns=["value"],
-        total_group=TOTAL_GROUP,
-    )
+    columns = ["student_group", "value", "group_size", "suppressed"]
+    groups = values[values["period"] == latest][columns]
     label = period_label(pd.Timestamp(latest)) if latest is not None else ""
     return MeasureStory(
         measure,
@@ -262,6 +267,35 @@ def small_group_threshold(store: Store) -> int:
     return int(district_settings(store)["small_group_threshold"])
 
 
+def small_group_words(threshold: int) -> str:
+    """The small-group rule in the words the pages and exports show."""
+    return (
+        f"A student group of fewer than {threshold} students is not shown, nor is "
+        "the next smallest group when the total minus the groups shown would "
+        f"reveal a hidden one; a period whose total is under {threshold} students "
+        "shows nothing."
+    )
+
+
+def shown_groups(
+    store: Store,
+    values: pd.DataFrame,
+    by: tuple[str, ...] = ("period",),
+    value_columns: tuple[str, ...] = ("value",),
+) -> pd.DataFrame:
+    """``values`` (one row per student group and ``by`` set, with ``group_size``)
+    under the district's small-group rule, ``measures.suppress_small_groups`` with
+    the district's threshold: the one rule every page, export and command uses
+    before it shows a group's figure."""
+    return suppress_small_groups(
+        values,
+        threshold=small_group_threshold(store),
+        value_columns=list(value_columns),
+        total_group=TOTAL_GROUP,
+        by=list(by),
+    )
+
+
 def status_and_change(
     store: Store, user: User | None, school_id: int, today: date
 ) -> pd.DataFrame:
@@ -271,8 +305,10 @@ def status_and_change(
     cuts = district_cuts(store)
     rows = []
     for measure in store.school_measures(school_id).itertuples():
-        totals = store.measure_values_of(school_id, measure.id, [TOTAL_GROUP])
-        yearly = _yearly(totals[totals["group_size"] >= small_group_threshold(store)])
+        totals = shown_groups(
+            store, store.measure_values_of(school_id, measure.id, [TOTAL_GROUP])
+        )
+        yearly = _yearly(totals[~totals["suppressed"]])
         if yearly.empty or measure.code not in cuts:
             continue
         current = yearly.iloc[-1]
@@ -332,8 +368,9 @@ def public_story(
     authorize(store, user, Action.READ_PUBLISHED, school_id=school_id)
     scale = store.rating_scale()
     labels = dict(zip(scale["level"], scale["label"], strict=True))
-    story = growth_of(
-        store.ratings_by_review(school_id), labels, max(labels, default=0)
+    story = replace(
+        growth_of(store.ratings_by_review(school_id), labels, max(labels, default=0)),
+        evidence=evidence.public_strengths(store, school_id),
     )
     since = date(school_year(today), 8, 1)
     done = store.year_of_work(school_id, since, today)
@@ -344,7 +381,4 @@ def public_story(
         f"The plan was updated in {_count(done['months_checked_in'], 'month')} "
         "this year.",
     ]
-    levels = levels_by_review(story)
-    strengths = evidence.public_strengths(store, school_id)
-    levels["evidence"] = [strengths.get(code, "") for code in levels["code"]]
-    return PublicStory(levels, story.words, year)
+    return PublicStory(levels_by_review(story), story.words, year)

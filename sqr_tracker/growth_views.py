@@ -10,7 +10,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sqr_tracker import exports
-from sqr_tracker.growth import Growth, MeasureStory, YearOfWork, year_words
+from sqr_tracker.evidence import strength_legend
+from sqr_tracker.growth import (
+    Growth,
+    MeasureStory,
+    YearOfWork,
+    levels_by_review,
+    small_group_words,
+    year_words,
+)
 from sqr_tracker.home import cycle_label
 from sqr_tracker.measures import GRID_COLOURS
 from sqr_tracker.models import User
@@ -48,13 +56,16 @@ def across_reviews(growth: Growth) -> None:
     for cycle in growth.cycles:
         table[cycle] = table[cycle].map(lambda level: labels.get(level, "—"))
     table["change"] = table["change"].map(_change)
+    table["evidence"] = levels_by_review(growth)["evidence"].replace("", "—").values
     table.columns = [
         "",
         "Standard",
         *(cycle_label(c) for c in growth.cycles),
         "Since the review before",
+        "Evidence",
     ]
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(f"{strength_legend()} The evidence column is the latest review's.")
     st.plotly_chart(levels_figure(growth, labels), key="growth-lines")
     if not growth.interim.empty:
         st.markdown("**The school's own self-reflection since the latest review**")
@@ -215,7 +226,7 @@ def groups_table(story: MeasureStory, threshold: int) -> None:
         story.groups[["student_group", "value", "group_size"]],
         hide_index=True,
         width="stretch",
-        placeholder=f"fewer than {threshold}",
+        placeholder="suppressed",
         column_config={
             "student_group": "Student group",
             "value": st.column_config.NumberColumn(
@@ -224,6 +235,7 @@ def groups_table(story: MeasureStory, threshold: int) -> None:
             "group_size": st.column_config.NumberColumn("Students", format="%d"),
         },
     )
+    st.caption(small_group_words(threshold))
 
 
 def grid_figure(placed: pd.DataFrame) -> go.Figure:

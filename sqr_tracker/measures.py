@@ -336,19 +336,28 @@ def suppress_small_groups(
     total_group: str = "All students",
     by: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Within each set of rows that share the ``by`` columns (one measure in one
-    period, say), any student group with fewer students than the threshold, or
-    with no recorded size, is hidden: its figures and its size are blanked and it
-    is marked suppressed; a group of exactly the threshold is shown. The total
-    group (all students) is hidden by this rule only when it is itself below the
-    threshold. When exactly one group other than the total is hidden, the total
-    is shown, and the sizes of the shown groups add up to the total's size minus
-    the hidden group's (so the groups split the total and the hidden one could be
-    worked out by subtraction), the smallest shown group other than the total
-    (the first in row order among equals) is hidden too, so that no hidden group
-    can be worked out on its own; a hidden group whose size is not recorded is
-    treated as if it could be worked out. Rows keep their order and the frame
-    passed in is not changed."""
+    """Hide the figures of small student groups, and of any group that would let
+    a hidden one be worked out, within each set of rows that share the ``by``
+    columns (one measure in one period, say; without ``by`` the frame is one set).
+
+    1. A row whose size is not recorded or is below the threshold is hidden, the
+       total group (all students) included; a group of exactly the threshold is
+       shown.
+    2. When the set's total is hidden, every row of the set is hidden.
+    3. When the total is shown and another group is hidden, a reader can take the
+       total's size minus the sizes of the shown groups: the remainder is what the
+       hidden groups hold together if the groups split the total. The hidden
+       groups are safe when the remainder is at least the threshold, or below zero
+       (the shown groups alone hold more students than the total, so the groups
+       overlap and the subtraction gives nothing). Otherwise the smallest shown
+       group other than the total (the first in row order among equals) is hidden
+       too; it holds at least the threshold, so one is always enough. The rule
+       reads only what is shown, so suppressing twice gives what once gives, and
+       the total is never hidden by it.
+
+    A hidden row keeps its place and its group's name; its figures and its size
+    are blanked and it is marked ``suppressed``. Rows keep their order and the
+    frame passed in is not changed."""
     keys = list(by or [])
     needed = [size_column, group_column, *value_columns, *keys]
     missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
@@ -364,7 +373,6 @@ def suppress_small_groups(
     else:
         sets = np.zeros(len(out), dtype=int)
 
-    primary = hidden.copy()
     for set_id in pd.unique(sets):
         rows = np.flatnonzero(sets == set_id)
         totals = [r for r in rows if is_total[r]]
@@ -373,21 +381,17 @@ def suppress_small_groups(
                 f"more than one {total_group!r} row in one set of rows "
                 f"(by {keys or 'nothing'})"
             )
-        if not totals or primary[totals[0]]:
+        if not totals:
             continue
-        total = totals[0]
-        groups = [r for r in rows if not is_total[r]]
-        gone = [r for r in groups if primary[r]]
-        shown = [r for r in groups if not primary[r]]
-        if len(gone) != 1 or not shown:
+        if hidden[totals[0]]:
+            hidden[rows] = True
             continue
-        rest = sizes[total] - sizes[gone[0]]
-        derivable = np.isnan(rest) or math.isclose(
-            float(sizes[shown].sum()), float(rest), rel_tol=0.0, abs_tol=1e-9
-        )
-        if derivable:
-            smallest = min(shown, key=lambda r: (sizes[r], r))
-            hidden[smallest] = True
+        shown = [r for r in rows if not is_total[r] and not hidden[r]]
+        if not shown or len(shown) == len(rows) - 1:  # none to hide, or none hidden
+            continue
+        remainder = float(sizes[totals[0]] - sizes[shown].sum())
+        if 0 <= remainder < threshold:
+            hidden[min(shown, key=lambda r: (sizes[r], r))] = True
 
     mask = pd.Series(hidden, index=out.index)
     for column in dict.fromkeys([*value_columns, size_column]):

@@ -14,11 +14,18 @@ from datetime import date
 
 import pandas as pd
 
+from sqr_tracker import evidence
 from sqr_tracker.auth import Action, authorize, visible_school_ids
 from sqr_tracker.config import district_settings
 from sqr_tracker.errors import PermissionDenied
 from sqr_tracker.home import cycle_label
-from sqr_tracker.measures import SHIFT, RunChart, Signal, run_chart
+from sqr_tracker.measures import (
+    SHIFT,
+    RunChart,
+    Signal,
+    run_chart,
+    suppress_small_groups,
+)
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
@@ -292,7 +299,14 @@ def needs_support(
     labels = dict(zip(scale["level"].astype(int), scale["label"], strict=True))
     plans = store.plan_overview(scope, today).set_index("school_id", drop=False)
     values = store.group_values(scope, _TOTAL_GROUP)
-    values = values[values["group_size"] >= limits["small_group_threshold"]]
+    values = suppress_small_groups(
+        values.assign(student_group=_TOTAL_GROUP),  # every row is all students
+        threshold=int(limits["small_group_threshold"]),
+        value_columns=["value"],
+        total_group=_TOTAL_GROUP,
+        by=["school_id", "measure_id", "period"],
+    )
+    values = values[~values["suppressed"]].drop(columns=["suppressed", "student_group"])
     facts = Facts(plans, _latest_ratings(store, scope), values, today, labels, limits)
     found = pd.DataFrame({rule.name: rule.check(facts) for rule in RULES})
     found = found.reindex(index=plans.index, columns=[rule.name for rule in RULES])
@@ -370,3 +384,32 @@ def heatmap(
     scale = store.rating_scale()
     labels = dict(zip(scale["level"].astype(int), scale["label"], strict=True))
     return table.reset_index(drop=True), labels
+
+
+HEATMAP_FIXED = ("school_id", "school", "network", "level")
+
+
+def heatmap_evidence(store: Store, user: User | None, table: pd.DataFrame):
+    """For a ``heatmap`` table, row by row: how strong the evidence behind each
+    rating is (``evidence.strength_of``'s words; empty where not rated)."""
+    scope = _for_district_staff(store, user)
+    schools = table["school_id"].astype(int).tolist()
+    if scope is not None and not set(schools) <= set(scope):
+        raise PermissionDenied("The heatmap holds a school outside your view.")
+    ratings = _latest_ratings(store, schools)
+    codes = [c for c in table.columns if c not in HEATMAP_FIXED]
+    if ratings.empty:
+        return pd.DataFrame("", index=range(len(schools)), columns=codes)
+    reviews = [int(r) for r in ratings["review_id"].unique()]
+    found = evidence.strengths(store.evidence_items(reviews), district_settings(store))
+    merged = ratings.merge(
+        found[["review_id", "standard_id", "strength"]],
+        on=["review_id", "standard_id"],
+        how="left",
+    )
+    merged["strength"] = merged["strength"].fillna(evidence.NONE)
+    grid = merged.pivot_table(
+        index="school_id", columns="code", values="strength", aggfunc="first"
+    )
+    grid = grid.reindex(index=schools, columns=codes)
+    return grid.fillna("").reset_index(drop=True).rename_axis(index=None, columns=None)

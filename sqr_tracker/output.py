@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from typing import Any
@@ -29,7 +30,20 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    return neutralised(frame).to_csv(index=False)
+    safe = neutralised(frame)
+    return safe.to_csv(index=False, quoting=csv_quoting(safe))
+
+
+def csv_quoting(frame: pd.DataFrame) -> int:
+    """How a frame's CSV quotes its cells: as needed, or every text cell when
+    one holds a carriage return (which ends a row for a spreadsheet, and which
+    the writer does not quote on its own)."""
+    for column in frame.columns:
+        values = frame[column]
+        text = values.dtype == object or pd.api.types.is_string_dtype(values)
+        if text and values.map(lambda v: isinstance(v, str) and "\r" in v).any():
+            return csv.QUOTE_NONNUMERIC
+    return csv.QUOTE_MINIMAL
 
 
 def to_xlsx(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:

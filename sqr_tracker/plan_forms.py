@@ -111,7 +111,7 @@ def goal_form(
     form = f"goal-{goal['id']}" if goal is not None else "goal-new"
     fields = [*GOAL_FIELDS[1:], "tied"]
     if goal is not None:
-        tied = review_id is not None and goal["review_id"] == review_id
+        tied = pd.notna(goal["review_id"]) and int(goal["review_id"]) == review_id
         _load_if_new(form, pd.concat([goal, pd.Series({"tied": tied})]), "statement")
     outcome_messages(form)
     with st.form(form):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sqr_tracker import actions, plan_forms
+from sqr_tracker import actions, plan_deletes, plan_forms
 from sqr_tracker.auth import Action, allowed, visible_school_ids
 from sqr_tracker.errors import InvalidInput, SqrError, StaleEdit
 from sqr_tracker.models import SCHOOL_ROLES, StepStatus, User
@@ -68,6 +68,7 @@ def goal_card(
         _steps(plan.steps[plan.steps["goal_id"] == goal["id"]])
         if can_edit:
             plan_forms.close_or_reopen(store, user, goal)
+            plan_deletes.delete_control(store, user, "goals", goal, goal["statement"])
 
 
 def _goal_line(goal: pd.Series) -> str:
@@ -419,6 +420,7 @@ def change_the_plan(store: Store, user: User, plan: Plan) -> None:
         plan_forms.goal_form(
             store, user, plan.school_id, standard_names, measure_names, review_id
         )
+    plan_deletes.deleted_list(store, user, plan.school_id)
     if plan.goals.empty:
         return
     goals = dict(zip(plan.goals["id"], plan.goals["statement"], strict=True))
@@ -478,3 +480,4 @@ def _step_changes(store: Store, user: User, plan: Plan, goal_id: int) -> None:
         goal_id,
         row[["id", "version", "description", "owner", "starts_on", "due_on", "status"]],
     )
+    plan_deletes.delete_control(store, user, "action_steps", row, row["description"])

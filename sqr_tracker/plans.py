@@ -272,8 +272,11 @@ def goal_timeline(store: Store, user: User | None, school_id: int, goal_id: int)
     newest first, as (when, who, what) rows."""
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
     steps = store.plan_steps(school_id)
-    step_ids = set(steps.loc[steps["goal_id"] == goal_id, "id"])
+    gone = store.deleted_plan_items(school_id)
+    gone = gone[(gone["kind"] == "action step") & (gone["goal_id"] == goal_id)]
+    step_ids = set(steps.loc[steps["goal_id"] == goal_id, "id"]) | set(gone["id"])
     names = dict(zip(steps["id"], steps["description"], strict=True))
+    names.update(zip(gone["id"], gone["item"], strict=True))
     check_ins = store.check_ins_of(school_id)
     mine = (check_ins["goal_id"] == goal_id) | check_ins["action_step_id"].isin(
         step_ids
@@ -323,7 +326,7 @@ def _plan_changes(
             "when": chosen["changed_on"],
             "who": chosen["who"],
             "what": [
-                f"{a.capitalize()}: {changed_fields(b, c)}"
+                _change_words(a, b, c)
                 for a, b, c in zip(
                     chosen["action"], chosen["before"], chosen["after"], strict=True
                 )
@@ -332,11 +335,31 @@ def _plan_changes(
     )
 
 
+def _change_words(action: str, before: str | None, after: str | None) -> str:
+    """'Edit action step: status: in progress → done', or for a deletion or
+    its undo, what was deleted or restored."""
+    if action.startswith(("delete ", "restore ")):
+        row = json.loads(after if isinstance(after, str) else "{}")
+        name = row.get("description") or row.get("statement", "")
+        return f"{action.capitalize()}: “{name}”"
+    return f"{action.capitalize()}: {changed_fields(before, after)}"
+
+
+def deleted_items(store: Store, user: User | None, school_id: int) -> pd.DataFrame:
+    """The school's deleted goals and action steps, newest first, with who
+    deleted them and when; ``restorable`` is false for a step whose goal is
+    deleted too (the goal comes back first)."""
+    authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
+    items = store.deleted_plan_items(school_id)
+    return items.assign(restorable=~items["goal_deleted"].astype(bool))
+
+
 def changed_fields(before: str | None, after: str | None) -> str:
-    """'status: in progress → done' from two history snapshots."""
-    if before is None:
+    """'status: in progress → done' from two history snapshots (a missing one
+    arrives as None or, from a JSON column, as NaN)."""
+    if not isinstance(before, str):
         return "created"
-    old, new = json.loads(before), json.loads(after or "{}")
+    old, new = json.loads(before), json.loads(after if isinstance(after, str) else "{}")
     skip = {"version", "updated_on", "updated_by"}
     changes = [
         f"{key}: {old.get(key)} → {new[key]}"

@@ -274,6 +274,16 @@ _V8 = (
     """ALTER TABLE review_team ADD COLUMN submitted_on TIMESTAMP""",
 )
 
+_V9 = (
+    # A deleted goal or action step stays, marked with when and by whom, so
+    # that its history is whole and the deletion can be undone exactly; a
+    # deleted goal's milestones and action steps are left out with it.
+    """ALTER TABLE goals ADD COLUMN deleted_on TIMESTAMP""",
+    """ALTER TABLE goals ADD COLUMN deleted_by INTEGER""",
+    """ALTER TABLE action_steps ADD COLUMN deleted_on TIMESTAMP""",
+    """ALTER TABLE action_steps ADD COLUMN deleted_by INTEGER""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "standards, schools, reviews, plans and change history", _V1),
     Migration(2, "district settings; indexes for history and check-ins", _V2),
@@ -283,6 +293,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "visits to and pairings with peer schools", _V6),
     Migration(7, "school codes; other words for the rating scale's levels", _V7),
     Migration(8, "when each reviewer submitted their ratings", _V8),
+    Migration(9, "deleted goals and action steps, kept for undo", _V9),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -85,7 +85,8 @@ COUNTED = (
 
 
 def log_sql(enabled: bool = True) -> None:
-    """Log every statement with its duration (also: SQR_TRACKER_LOG_SQL=1)."""
+    """Log every statement with its duration (also: SQR_TRACKER_LOG_SQL=1); each
+    record carries the statement's parameters as ``record.params``."""
     _SQL_LOGGER.setLevel(logging.DEBUG if enabled else logging.WARNING)
     if enabled and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO)
@@ -104,7 +105,8 @@ class Tx:
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
         started = time.perf_counter()
         result = self._cursor.execute(sql, params).fetchall()
-        _SQL_LOGGER.debug("%.1f ms  %s", (time.perf_counter() - started) * 1e3, sql)
+        elapsed = (time.perf_counter() - started) * 1e3
+        _SQL_LOGGER.debug("%.1f ms  %s", elapsed, sql, extra={"params": params})
         return result
 
     def one(self, sql: str, params: Params = ()) -> tuple | None:
@@ -381,7 +383,7 @@ class Store:
             started = time.perf_counter()
             result = cursor.execute(sql, params).df()
             elapsed = (time.perf_counter() - started) * 1e3
-            _SQL_LOGGER.debug("%.1f ms  %s", elapsed, sql)
+            _SQL_LOGGER.debug("%.1f ms  %s", elapsed, sql, extra={"params": params})
             return result
         finally:
             cursor.close()
@@ -765,14 +767,17 @@ class Store:
             WITH g AS (
                 SELECT school_id, count(*) AS open_goals,
                        count(*) FILTER (is_focus) AS focus_goals
-                FROM goals WHERE status = 'open' GROUP BY school_id
+                FROM goals WHERE status = 'open' AND deleted_on IS NULL
+                GROUP BY school_id
             ), a AS (
                 SELECT g.school_id,
                        count(*) FILTER (a.status <> 'done') AS open_steps,
                        count(*) FILTER (a.status <> 'done' AND a.due_on < $today)
                            AS overdue_steps
                 FROM action_steps a JOIN goals g ON g.id = a.goal_id
-                WHERE g.status = 'open' GROUP BY g.school_id
+                WHERE g.status = 'open' AND g.deleted_on IS NULL
+                  AND a.deleted_on IS NULL
+                GROUP BY g.school_id
             ), c AS (
                 SELECT school_id, max(written_on)::DATE AS last_check_in
                 FROM check_ins GROUP BY school_id
@@ -819,13 +824,14 @@ class Store:
                 SELECT coalesce(c.goal_id, a.goal_id) AS goal_id,
                        max(c.written_on) AS last_check_in
                 FROM check_ins c LEFT JOIN action_steps a ON a.id = c.action_step_id
-                WHERE c.school_id = $school GROUP BY 1
+                WHERE c.school_id = $school AND a.deleted_on IS NULL GROUP BY 1
             ), steps AS (
                 SELECT goal_id, count(*) FILTER (status <> 'done') AS open_steps,
                        count(*) FILTER (status <> 'done' AND due_on < $today)
                            AS overdue_steps
                 FROM action_steps
                 WHERE goal_id IN (SELECT id FROM goals WHERE school_id = $school)
+                  AND deleted_on IS NULL
                 GROUP BY goal_id
             ), marks AS (
                 SELECT goal_id,
@@ -857,7 +863,7 @@ class Store:
             LEFT JOIN touched t ON t.goal_id = g.id
             LEFT JOIN steps st ON st.goal_id = g.id
             LEFT JOIN marks mk ON mk.goal_id = g.id
-            WHERE g.school_id = $school
+            WHERE g.school_id = $school AND g.deleted_on IS NULL
             ORDER BY g.status = 'closed', s.sort_order, g.id
             """,
             {"school": school_id, "today": today},
@@ -869,7 +875,8 @@ class Store:
             SELECT m.id, m.version, m.goal_id, m.description, m.due_on, m.met_on,
                    m.status
             FROM milestones m JOIN goals g ON g.id = m.goal_id
-            WHERE g.school_id = ? ORDER BY m.goal_id, m.due_on, m.id
+            WHERE g.school_id = ? AND g.deleted_on IS NULL
+            ORDER BY m.goal_id, m.due_on, m.id
             """,
             [school_id],
         )
@@ -883,7 +890,7 @@ class Store:
             FROM action_steps a
             JOIN goals g ON g.id = a.goal_id
             LEFT JOIN check_ins c ON c.action_step_id = a.id
-            WHERE g.school_id = ?
+            WHERE g.school_id = ? AND g.deleted_on IS NULL AND a.deleted_on IS NULL
             GROUP BY ALL ORDER BY a.goal_id, a.due_on, a.id
             """,
             [school_id],
@@ -1054,11 +1061,14 @@ class Store:
             """
             SELECT
               (SELECT count(*) FROM milestones m JOIN goals g ON g.id = m.goal_id
-               WHERE g.school_id = $s AND m.met_on BETWEEN $a AND $b)
+               WHERE g.school_id = $s AND g.deleted_on IS NULL
+                 AND m.met_on BETWEEN $a AND $b)
                 AS milestones_met,
               (SELECT count(DISTINCT c.action_step_id) FROM check_ins c
                WHERE c.school_id = $s AND c.status = 'done'
-                 AND c.action_step_id IS NOT NULL
+                 AND c.action_step_id IN (
+                     SELECT a.id FROM action_steps a JOIN goals g ON g.id = a.goal_id
+                     WHERE a.deleted_on IS NULL AND g.deleted_on IS NULL)
                  AND c.written_on::DATE BETWEEN $a AND $b) AS steps_done,
               (SELECT count(*) FROM check_ins c WHERE c.school_id = $s
                  AND c.written_on::DATE BETWEEN $a AND $b) AS check_ins,
@@ -1633,6 +1643,92 @@ class Store:
         row = {**key, "team_role": found[0]}
         return {**row, "submitted_on": found[1]}, {**row, "submitted_on": stamp}
 
+    # -- deleted goals and action steps ------------------------------------------
+
+    def deletion_of(self, table: str, row_id: int) -> dict[str, Any] | None:
+        """Whether a goal, milestone or action step is out of the plan: its
+        ``what`` ('goal' or 'action step', the row itself or its goal) was
+        deleted ``deleted_on`` by ``deleted_by`` (a name). None while kept."""
+        step = "$id" if table == "action_steps" else "NULL"
+        goal = {
+            "goals": "$id",
+            "milestones": "(SELECT goal_id FROM milestones WHERE id = $id)",
+            "action_steps": "(SELECT goal_id FROM action_steps WHERE id = $id)",
+        }[table]
+        found = self.rows(
+            f"""
+            WITH marks AS (
+                SELECT 'action step' AS what, deleted_on, deleted_by, 1 AS rank
+                FROM action_steps WHERE id = {step} AND deleted_on IS NOT NULL
+                UNION ALL
+                SELECT 'goal', deleted_on, deleted_by, 2 FROM goals
+                WHERE id = {goal} AND deleted_on IS NOT NULL
+            )
+            SELECT m.what, m.deleted_on, coalesce(u.name, 'someone') AS deleted_by
+            FROM marks m LEFT JOIN users u ON u.id = m.deleted_by
+            ORDER BY m.rank LIMIT 1
+            """,
+            {"id": row_id},
+        )
+        if not found:
+            return None
+        return dict(zip(("what", "deleted_on", "deleted_by"), found[0], strict=True))
+
+    def deleted_plan_items(self, school_id: int) -> pd.DataFrame:
+        """A school's deleted goals and action steps, newest deletion first,
+        with who deleted them, each step's goal and whether that goal is
+        deleted too (a step comes back only with its goal)."""
+        return self.frame(
+            """
+            SELECT 'goal' AS kind, g.id, g.version, g.statement AS item,
+                   g.id AS goal_id, g.statement AS goal, g.deleted_on,
+                   coalesce(u.name, 'someone') AS deleted_by,
+                   FALSE AS goal_deleted
+            FROM goals g LEFT JOIN users u ON u.id = g.deleted_by
+            WHERE g.school_id = $school AND g.deleted_on IS NOT NULL
+            UNION ALL
+            SELECT 'action step', a.id, a.version, a.description, g.id,
+                   g.statement, a.deleted_on, coalesce(u.name, 'someone'),
+                   g.deleted_on IS NOT NULL
+            FROM action_steps a
+            JOIN goals g ON g.id = a.goal_id
+            LEFT JOIN users u ON u.id = a.deleted_by
+            WHERE g.school_id = $school AND a.deleted_on IS NOT NULL
+            ORDER BY deleted_on DESC, kind = 'goal' DESC, id DESC
+            """,
+            {"school": school_id},
+        )
+
+    # -- backing up while the app runs -------------------------------------------
+
+    def back_up_between_writes(self, target: str | os.PathLike[str]) -> Path:
+        """``back_up`` while other sessions of this process may be saving: their
+        saves wait from the checkpoint to the end of the copy, so that none of
+        them reaches the file half way through it."""
+        with self._write_lock:
+            return self.back_up(target)
+
+    # -- caching and users -------------------------------------------------------
+
+    def data_version(self) -> int:
+        """A number that grows with every write: the latest change history entry.
+        Every write through ``actions`` appends one, so cached answers keyed on
+        it are never older than the data."""
+        return int(self.value("SELECT coalesce(max(id), 0) FROM history"))
+
+    # -- comparing a file's contents -------------------------------------------
+
+    def table_digests(self) -> dict[str, tuple[int, str]]:
+        """Each table's row count and a digest of all its rows, in one query: two
+        files (or one file before and after) hold the same data exactly when
+        these agree, which is much quicker to learn than reading every table."""
+        parts = " UNION ALL ".join(
+            f"SELECT '{name}', count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), "
+            f"chr(10) ORDER BY CAST(t AS VARCHAR)), '')) FROM \"{name}\" AS t"
+            for name in self.table_names()
+        )
+        return {name: (count, digest) for name, count, digest in self.rows(parts)}
+
     # -- peers and practice ------------------------------------------------------
 
     def rated_standards(self) -> pd.DataFrame:
@@ -1714,7 +1810,7 @@ class Store:
         return self.frame(
             """
             SELECT school_id, id AS goal_id, statement, is_focus FROM goals
-            WHERE standard_id = ? AND status = 'open'
+            WHERE standard_id = ? AND status = 'open' AND deleted_on IS NULL
             ORDER BY school_id, is_focus DESC, id
             """,
             [standard_id],

@@ -8,6 +8,8 @@ import zlib
 import pandas as pd
 import streamlit as st
 
+from sqr_tracker.evidence import strength_legend
+from sqr_tracker.needs_support import HEATMAP_FIXED
 from sqr_tracker.views import downloads, plain, rows_height
 
 WORKSPACE = "pages/workspace.py"
@@ -108,16 +110,43 @@ def _spread(count: int) -> tuple[str, ...]:
     return tuple(five[round(i * 4 / max(count - 1, 1))] for i in range(count))
 
 
-def heatmap_table(table: pd.DataFrame, labels: dict[int, str], key: str) -> None:
-    """Schools by standards, each cell coloured by its level and naming it;
-    choosing a row opens the school's plan."""
-    codes = [c for c in table.columns if c not in ("school_id", "school", "network",
-                                                    "level")]  # fmt: skip
+# How strong a rating's evidence is, in the heatmap's cells.
+NOT_RATED = "not rated"
+EVIDENCE_MARKS = {
+    "strong": "●●●",
+    "moderate": "●●○",
+    "thin": "●○○",
+    "none": "○○○",
+}
+
+
+def heatmap_table(
+    table: pd.DataFrame,
+    labels: dict[int, str],
+    key: str,
+    strengths: pd.DataFrame | None = None,
+) -> None:
+    """Schools by standards, each cell coloured by its level and naming it, and
+    how strong the evidence behind it is; choosing a row opens the school's
+    plan."""
+    codes = [c for c in table.columns if c not in HEATMAP_FIXED]
     levels = sorted(labels)
     shown = table.drop(columns="school_id")
-    styled = shown.style.map(lambda v: _cell_colour(v, levels), subset=codes).format(
-        lambda v: "not rated" if pd.isna(v) else labels.get(int(v), v), subset=codes
+    words = shown.copy().astype(object)
+    for code in codes:
+        words[code] = [labels.get(int(v)) if pd.notna(v) else "" for v in shown[code]]
+    cells = words.copy()
+    for code in codes:
+        said = strengths[code] if strengths is not None else [""] * len(cells)
+        cells[code] = [
+            f"{word} {EVIDENCE_MARKS.get(said_word, '')}".strip() if word else NOT_RATED
+            for word, said_word in zip(words[code], said, strict=True)
+        ]
+    colours = pd.DataFrame(
+        {code: [_cell_colour(v, levels) for v in shown[code]] for code in codes},
+        index=cells.index,
     )
+    styled = cells.style.apply(lambda _: colours, axis=None, subset=codes)
     event = st.dataframe(
         styled,
         hide_index=True,
@@ -126,17 +155,24 @@ def heatmap_table(table: pd.DataFrame, labels: dict[int, str], key: str) -> None
         on_select="rerun",
         selection_mode="single-row",
         key=selection_key(key, table["school_id"]),
-        column_config={"school": "School", "network": "Network", "level": "Level"},
+        column_config={
+            "school": st.column_config.TextColumn("School", pinned=True),
+            "network": "Network",
+            "level": "Level",
+        },
     )
     chosen = _chosen_row(event)
     if chosen is not None:
         open_school_plan(table["school_id"].iloc[chosen])
     legend = " · ".join(f"{level} {labels[level]}" for level in levels)
+    marks = " · ".join(f"{mark} {word}" for word, mark in EVIDENCE_MARKS.items())
     st.caption(
-        f"Orange is the lower end of the scale, blue the higher: {legend}. Choose a "
+        f"Orange is the lower end of the scale, blue the higher: {legend}. The "
+        f"dots after a rating say how strong its evidence is: {marks}. Choose a "
         "row to open the school's plan."
     )
-    words = shown.copy()
-    for code in codes:
-        words[code] = [labels.get(int(v)) if pd.notna(v) else "" for v in shown[code]]
+    st.caption(strength_legend())
+    if strengths is not None:
+        for code in codes:
+            words[f"{code} evidence"] = strengths[code].values
     downloads(words, "ratings heatmap", f"{key}:download")

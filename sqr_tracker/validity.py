@@ -17,6 +17,7 @@ import pandas as pd
 from sqr_tracker.auth import PERMISSIONS, Action, Scope, visible_school_ids
 from sqr_tracker.errors import NotFound, PermissionDenied
 from sqr_tracker.growth import TOTAL_GROUP, small_group_threshold
+from sqr_tracker.measures import suppress_small_groups
 from sqr_tracker.models import User
 from sqr_tracker.store import Store
 
@@ -146,10 +147,17 @@ def outcomes_of(
     joined = values.merge(reviews, on="school_id")
     published = pd.to_datetime(joined["published_on"])
     period = pd.to_datetime(joined["period"])
+    shown = ~suppress_small_groups(
+        joined.assign(student_group=TOTAL_GROUP),  # every row is all students
+        threshold=threshold,
+        value_columns=["value"],
+        total_group=TOTAL_GROUP,
+        by=["school_id", "measure_id", "period"],
+    )["suppressed"]
     inside = (
         (period <= published)
         & (period > published - pd.DateOffset(months=WINDOW_MONTHS))
-        & (joined["group_size"] >= threshold)
+        & shown
     )
     kept = joined[inside]
     return (

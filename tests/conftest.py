@@ -11,12 +11,13 @@ from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
 TODAY = date(2026, 12, 3)
-# The small district's school 1 as its one published review rated it.
+# The small district's school 1 as its one published review rated it, with how
+# strong the evidence behind each rating is.
 SCHOOL_1_LEVELS = [
     {"code": "S1", "standard": "Quality learning experiences for all students",
-     "2024–25": "Developing", "change": None},
+     "2024–25": "Developing", "change": None, "evidence": "moderate"},
     {"code": "S2", "standard": "Safe, supportive, and healthy learning environments",
-     "2024–25": "Proficient", "change": None},
+     "2024–25": "Proficient", "change": None, "evidence": "none"},
 ]  # fmt: skip
 
 # id, email, name, role, school_id, network_id

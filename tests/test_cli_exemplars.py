@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from sqr_tracker import exemplars
+from sqr_tracker import evidence, exemplars
 from sqr_tracker.cli import main
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.models import Role
@@ -28,7 +28,7 @@ from sqr_tracker.store import Store
 TODAY = date(2026, 12, 3)
 ON_TODAY = ["--today", TODAY.isoformat()]
 EXEMPLAR_HEADER = (
-    "rank,school_id,school,level,network,rating,previous_rating,why,cycle,"
+    "rank,school_id,school,level,network,rating,previous_rating,why,evidence,cycle,"
     "published_on,review_age,similarity,distance,enrollment,pct_low_income,"
     "pct_english_learners,pct_disabilities,principal,principal_email,strengths"
 )
@@ -143,7 +143,11 @@ def expected_exemplars(path: str, school_id: int, code: str) -> list[dict]:
         ids = [row["school_id"] for row in rows]
         contacts = store.principal_contacts(ids).set_index("school_id")
         for rank, row in enumerate(rows, start=1):
-            found = store.findings_on([row.pop("review_id")], sid)
+            review_id = row.pop("review_id")
+            found = store.findings_on([review_id], sid)
+            # The evidence line is evidence.py's (its words are tested there).
+            row["evidence"] = evidence.rating_lines(store, [review_id], sid)[review_id]
+            assert row["evidence"].startswith("Evidence behind this rating: ")
             row["rank"] = rank
             row["strengths"] = str(found["strengths"].iloc[0])
             row["principal"] = contacts.loc[row["school_id"], "principal"]

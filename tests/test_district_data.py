@@ -488,10 +488,10 @@ def test_a_file_that_is_not_a_table_is_refused(filled):
         "n.txt": "is neither a .csv nor an .xlsx file"
     }
     with pytest.raises(InvalidInput) as refusal:
-        import_bytes(filled, office(filled), "networks", b"name\nZ\xfcrich\n", "n.csv")
+        import_bytes(filled, office(filled), "networks", b"name\nZ\x81rich\n", "n.csv")
     assert refusal.value.problems == {
-        "n.csv": "is not UTF-8 text (byte 0xfc at position 6); save it as CSV "
-        "UTF-8 and try again"
+        "n.csv": "is neither UTF-8 text (byte 0x81 at position 6) nor Windows-1252 "
+        "text (byte 0x81 at position 6); save it as CSV UTF-8 and try again"
     }
 
 

@@ -35,7 +35,7 @@ def page(demo_file, monkeypatch):
 def test_the_page_explains_each_kind_and_offers_its_templates(page):
     assert not page.exception, page.exception
     assert page.title[0].value == "District data"
-    assert [t.label for t in page.tabs] == ["Import", "Export"]
+    assert [t.label for t in page.tabs] == ["Import", "Export", "Backup"]
     for kind in ("scale", "schools", "ratings"):
         page.selectbox(key="import-kind").set_value(kind).run()
         shown = page.dataframe[0].value

@@ -690,3 +690,40 @@ def test_the_public_summary_page_shows_the_strength_word(demo_file, monkeypatch)
     table = page.dataframe[0].value
     assert set(table["evidence"]) <= {"strong", "moderate", "thin", "none", ""}
     assert evidence.strength_legend() in [c.value for c in page.caption]
+
+
+def test_the_quick_strengths_agree_with_the_full_reading_finding_by_finding():
+    """evidence.strengths (for views of many schools) judges as summarise does:
+    one kind, several, a very limited survey, a limited one, one without a
+    rate, and a strong finding."""
+    rows = [  # review, standard, source, respondents, invited
+        (1, 1, "interview", None, None),
+        (1, 2, "interview", None, None), (1, 2, "document", None, None),
+        (1, 2, "data", None, None),
+        (1, 3, "document", None, None), (1, 3, "data", None, None),
+        (1, 3, "survey", 9, 100),
+        (2, 1, "document", None, None), (2, 1, "data", None, None),
+        (2, 1, "survey", 29, 100),
+        (2, 2, "document", None, None), (2, 2, "data", None, None),
+        (2, 2, "survey", 0, 0),
+        (2, 3, "document", None, None), (2, 3, "data", None, None),
+        (2, 3, "survey", 30, 100),
+        (3, 1, None, None, None),
+    ]  # fmt: skip
+    items = pd.DataFrame(
+        rows,
+        columns=["review_id", "standard_id", "source", "survey_respondents",
+                 "survey_invited"],
+    ).assign(
+        interviews_held=None, interviewed_group=None, classrooms_observed=None,
+        classrooms_total=None, survey_group="families",
+    )  # fmt: skip
+    quick = evidence.strengths(items, LIMITS)
+    assert quick.values.tolist() == [
+        [1, 1, "thin"], [1, 2, "strong"], [1, 3, "thin"],
+        [2, 1, "moderate"], [2, 2, "moderate"], [2, 3, "strong"], [3, 1, "none"],
+    ]  # fmt: skip
+    full = evidence.summarise(items, LIMITS)
+    assert full[["review_id", "standard_id", "strength"]].values.tolist() == (
+        quick.values.tolist()
+    )

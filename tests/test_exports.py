@@ -16,7 +16,7 @@ from pptx.chart.plot import LinePlot
 from pptx.enum.chart import XL_CHART_TYPE
 from pypdf import PdfReader
 
-from sqr_tracker import exports
+from sqr_tracker import evidence, exports
 from sqr_tracker.cli import main
 from sqr_tracker.errors import NotFound, PermissionDenied
 
@@ -122,6 +122,31 @@ def test_the_report_holds_the_story_and_only_the_shown_groups(report):
     assert SMALL_GROUP not in text
     assert not [name for name in STAFF if name in text]
     assert "note" not in {field.name for field in dataclasses.fields(report)}
+
+
+EVIDENCE_SUMMARY = (
+    "In the 2024–25 review the evidence is strong for none of the 2 standards "
+    "rated (0 of 2); moderate for 1 and missing for 1."
+)
+
+
+def test_the_report_says_how_strong_the_evidence_behind_each_rating_is(report):
+    assert [(s.code, s.evidence) for s in report.standards] == [
+        ("S1", "moderate"),
+        ("S2", "none"),
+    ]
+    assert report.evidence_words == (EVIDENCE_SUMMARY, evidence.strength_legend())
+    assert exports.evidence_line(report) == (
+        "Evidence behind the latest ratings: S1 moderate, S2 none."
+    )
+    growth_slide = _slide_text(_deck(report).slides[1])
+    assert exports.evidence_line(report) in growth_slide
+    assert EVIDENCE_SUMMARY in growth_slide
+    reader = PdfReader(io.BytesIO(exports.summary_pdf(report)))
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert exports.pdf_text(EVIDENCE_SUMMARY) in text
+    assert "Change Evidence" in text
+    assert "first review moderate" in text and "first review none" in text
 
 
 def test_the_report_takes_the_chosen_measures_and_checks_the_user(measured, people):
@@ -307,6 +332,7 @@ def test_the_report_command_writes_both_files_and_refuses_what_it_must(
 def test_a_school_without_a_published_review_still_exports(store, people):
     report = exports.report_for(store, people["office"], 2, TODAY)
     assert report.reviews == () and report.standards == () and report.measures == ()
+    assert report.evidence_words == ()
     deck = _deck(report)
     titles = [slide.shapes.title.text for slide in deck.slides]
     assert titles == [

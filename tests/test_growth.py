@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import SCHOOL_1_LEVELS, TODAY
 
-from sqr_tracker import actions, growth
+from sqr_tracker import actions, evidence, growth
 from sqr_tracker.errors import InvalidInput, PermissionDenied
 
 LABELS = {1: "Emerging", 2: "Developing", 3: "Proficient", 4: "Exemplary"}
@@ -134,6 +134,11 @@ def test_the_growth_command_gives_levels_words_and_the_year(store, capsys):
     answer = json.loads(capsys.readouterr().out)
     assert answer["standards"] == SCHOOL_1_LEVELS
     assert answer["words"][0].startswith("S1 Quality learning experiences")
+    assert answer["evidence"] == [
+        "In the 2024–25 review the evidence is strong for none of the 2 standards "
+        "rated (0 of 2); moderate for 1 and missing for 1.",
+        evidence.strength_legend(),
+    ]
     assert answer["this_year"]["since"] == "2026-08-01"
     assert answer["this_year"]["check_ins"] == 1
 

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sqr_tracker import evidence
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
@@ -22,6 +23,7 @@ def page(tmp_path, monkeypatch):
     principal = store.user_by_email("principal@demo.sqr")
     growth_page.session_state[DEMO_USER_KEY] = principal.id
     growth_page.school = store.schools([principal.school_id])["name"].iloc[0]
+    growth_page.strengths = evidence.public_strengths(store, principal.school_id)
     yield growth_page.run()
     store.close()
 
@@ -58,3 +60,23 @@ def test_presentation_mode_steps_through_the_slides(page):
     page.button(key="slide-back").click().run()
     assert page.header[0].value == "Status and change"
     assert not page.exception
+
+
+def evidence_column(app: AppTest) -> dict[str, str]:
+    """The growth-across-reviews table's Evidence column, by standard code."""
+    table = next(d.value for d in app.dataframe if "Evidence" in d.value.columns)
+    return dict(zip(table.iloc[:, 0], table["Evidence"], strict=True))
+
+
+def test_the_levels_table_says_how_strong_each_latest_ratings_evidence_is(page):
+    shown = evidence_column(page)
+    assert shown == {code: page.strengths.get(code, "—") for code in shown}
+    assert set(page.strengths) <= set(shown) and len(page.strengths) == 6
+    assert evidence.strength_legend() in " ".join(c.value for c in page.caption)
+
+
+def test_presentation_mode_shows_the_evidence_beside_the_levels(page):
+    page.toggle(key="presenting").set_value(True).run()
+    while page.header[0].value != "Growth across reviews":
+        page.button(key="slide-next").click().run()
+    assert evidence_column(page) == page.strengths

@@ -628,7 +628,7 @@ def suppress(data: pd.DataFrame, **kwargs) -> pd.DataFrame:
 
 
 def test_below_threshold_is_hidden_and_equal_to_threshold_is_shown():
-    # The groups overlap (9 + 10 + 30 is not 100), so nothing can be subtracted.
+    # 100 - 10 - 30 leaves 60: subtracting cannot single out the hidden group.
     data = frame(
         [
             ("Attendance", "2025-26", "All students", 100, 94.0, 94),
@@ -705,13 +705,6 @@ def test_complementary_suppression_never_hides_the_total():
             ("B", 4, 75.0, 3),
             ("C", 40, 96.0, 38),
         ],
-        # Two groups hidden, even when a shown size lines up with one of them.
-        [
-            ("All students", 50, 94.0, 47),
-            ("A", 6, 83.0, 5),
-            ("B", 4, 75.0, 3),
-            ("C", 44, 96.0, 42),
-        ],
         # No total shown: nothing to subtract from.
         [("A", 6, 83.0, 5), ("B", 20, 95.0, 19), ("C", 24, 95.0, 23)],
     ],
@@ -725,6 +718,19 @@ def test_complementary_suppression_not_triggered(rows):
     assert (
         out.loc[shown, "group_size"].tolist() == data.loc[shown, "group_size"].tolist()
     )
+
+
+def test_two_hidden_groups_whose_remainder_is_small_hide_one_more():
+    # A reader sees 50 - 44 = 6 and cannot know that the hidden groups hold 10.
+    data = frame(
+        [
+            ("Attendance", "2025-26", "All students", 50, 94.0, 47),
+            ("Attendance", "2025-26", "A", 6, 83.0, 5),
+            ("Attendance", "2025-26", "B", 4, 75.0, 3),
+            ("Attendance", "2025-26", "C", 44, 96.0, 42),
+        ]
+    )
+    assert [s for *_, s in visible(suppress(data))] == [False, True, True, True]
 
 
 def test_total_group_below_threshold_is_hidden_with_its_groups():
@@ -754,9 +760,9 @@ def test_a_group_with_no_size_is_hidden_and_counted_as_derivable():
     assert [s for *_, s in visible(suppress(data))] == [False, True, False, True]
 
 
-def test_a_hidden_total_leaves_nothing_to_subtract_from():
-    # The total (8) is hidden, so the group of unknown size cannot be worked out
-    # and the group of 12 stays shown.
+def test_a_hidden_total_hides_its_whole_set():
+    # The total (8) is hidden, so the period shows nothing, not even the group of
+    # 12 (which could not really hold more students than the total).
     data = frame(
         [
             ("Attendance", "2025-26", "All students", 8, 90.0, 7),
@@ -767,7 +773,7 @@ def test_a_hidden_total_leaves_nothing_to_subtract_from():
     assert visible(suppress(data)) == [
         ("All students", None, None, None, True),
         ("Grade 3", None, None, None, True),
-        ("Grade 4", 12, 95.0, 11, False),
+        ("Grade 4", None, None, None, True),
     ]
 
 
@@ -798,7 +804,7 @@ def test_sets_are_independent_and_row_order_is_kept():
         True,  # Suspension Grade 3: 6 < 10
         False,  # Attendance 2024-25 total
         True,  # Attendance 2025-26 Grade 4: 50 - 44 = 6 would reveal Grade 3
-        False,  # Suspension Grade 4: 6 + 30 is not 50, nothing to subtract
+        False,  # Suspension Grade 4: 50 - 30 = 20 holds at least 10
         False,  # Attendance 2024-25 Grade 4
     ]
     assert pd.isna(out.loc[60, "group_size"])

@@ -19,7 +19,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import needs_support
+from sqr_tracker import evidence, needs_support
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
@@ -259,9 +259,44 @@ def heat_of(app: AppTest) -> pd.DataFrame:
     return next(d for d in app.dataframe if d.key == key_of(app, "heatmap")).value
 
 
+MARKS = {  # how strong a rating's evidence is, in the heatmap's cells
+    "strong": "●●●",
+    "moderate": "●●○",
+    "thin": "●○○",
+    "none": "○○○",
+}
+
+
 def heat_expected(store: Store, email: str, **filters) -> pd.DataFrame:
-    table, _ = needs_support.heatmap(store, store.user_by_email(email), **filters)
-    return table.drop(columns="school_id")
+    """The heatmap's cells as shown: the rating's label, then how strong its
+    evidence is ('Proficient ●●○' for moderate), or 'not rated'."""
+    user = store.user_by_email(email)
+    table, labels = needs_support.heatmap(store, user, **filters)
+    strengths = needs_support.heatmap_evidence(store, user, table)
+    shown = table.drop(columns="school_id").astype(object)
+    for code in strengths.columns:
+        shown[code] = [
+            f"{labels[int(v)]} {MARKS[strength]}" if pd.notna(v) else "not rated"
+            for v, strength in zip(table[code], strengths[code], strict=True)
+        ]
+    return shown
+
+
+def test_the_heatmap_names_how_strong_each_ratings_evidence_is(store):
+    office = store.user_by_email(OFFICE)
+    table, _ = needs_support.heatmap(store, office)
+    strengths = needs_support.heatmap_evidence(store, office, table)
+    assert list(strengths.columns) == [c for c in table.columns if c.startswith("S")]
+    rated = table[strengths.columns].notna().to_numpy()
+    assert (strengths.to_numpy() != "").tolist() == rated.tolist()
+    words = set(strengths.to_numpy()[rated])
+    assert words <= {"strong", "moderate", "thin", "none"} and len(words) > 1
+    first = table.iloc[0]
+    review = store.latest_published_review(int(first["school_id"]))
+    found = evidence.review_standards(store, int(review["id"])).set_index("code")
+    for code in strengths.columns:
+        if pd.notna(first[code]):
+            assert strengths[code].iloc[0] == found.loc[code, "strength"]
 
 
 @pytest.mark.parametrize("email", [OFFICE, LEAD])
@@ -290,8 +325,10 @@ def test_the_heatmap_filters_change_the_rows_exactly(store):
     app.selectbox(key="heatmap-sort").set_value("S2").run()
     sorted_ = heat_expected(store, OFFICE, network=network, level=level, sort_by="S2")
     pd.testing.assert_frame_equal(heat_of(app), sorted_, check_dtype=False)
-    levels = heat_of(app)["S2"].dropna().tolist()
-    assert levels == sorted(levels)
+    scale = store.rating_scale().set_index("label")["level"]
+    cells = [cell for cell in sorted_["S2"] if cell != "not rated"]
+    ranks = [int(scale[cell.split()[0]]) for cell in cells]
+    assert ranks == sorted(ranks)
     app.selectbox(key="heatmap-network").set_value("All networks").run()
     app.selectbox(key="heatmap-level").set_value("All levels").run()
     pd.testing.assert_frame_equal(
@@ -325,6 +362,10 @@ def test_the_heatmap_download_names_the_levels(store, deferred):
     words = table.drop(columns="school_id").astype(object)
     for code in codes:
         words[code] = [labels[int(v)] if pd.notna(v) else "" for v in table[code]]
+    office = store.user_by_email(OFFICE)
+    strengths = needs_support.heatmap_evidence(store, office, table)
+    for code in codes:
+        words[f"{code} evidence"] = strengths[code].values
     pd.testing.assert_frame_equal(csv, words.reset_index(drop=True), check_dtype=False)
 
 

@@ -337,3 +337,21 @@ def test_a_check_in_conflict_shows_the_stored_status_and_keeps_the_note(demo):
         demo.value("SELECT status FROM action_steps WHERE id = ?", [int(step["id"])])
         == theirs
     )
+
+
+def test_a_goal_written_outside_the_page_opens_in_change_and_history(demo):
+    """A goal created without a review, whose history holds a creation with no
+    earlier state, opens in both tabs."""
+    user = demo.user_by_email(SITE_TEAM)
+    goal_id = actions.create_goal(
+        demo,
+        user,
+        {"school_id": user.school_id, "standard_id": 1, "statement": "Read daily"},
+    )
+    page = workspace(demo)
+    page.selectbox(key="change:goal").set_value(goal_id).run()
+    assert not page.exception
+    assert page.checkbox(key=f"goal-{goal_id}:tied").value is False
+    page.selectbox(key="history").set_value(goal_id).run()
+    assert not page.exception
+    assert page.dataframe[-1].value["what"].tolist() == ["Create goal: created"]

@@ -1,0 +1,213 @@
+"""Cached functions and users: every cached answer that could depend on who
+asks is keyed on who asks, and a write is seen on the next read."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from conftest import small_district
+
+from sqr_tracker import actions, caching
+from sqr_tracker.auth import visible_school_ids
+from sqr_tracker.caching import cached_for_user
+from sqr_tracker.config import PROJECT_ROOT
+from sqr_tracker.models import Role
+from sqr_tracker.store import Store
+
+CACHES = {"cache_data", "cache_resource", "cache", "lru_cache", "cached_for_user"}
+# Cached functions whose answer cannot depend on the user: opening the data
+# file, and reading the demo district's static raw material.
+OPENS_FILES = {"sqr_tracker/session.py:_open", "sqr_tracker/demo.py:district"}
+
+
+def sources() -> list[Path]:
+    root = PROJECT_ROOT
+    return [root / "app.py", *sorted((root / "pages").glob("*.py"))] + sorted(
+        (root / "sqr_tracker").glob("*.py")
+    )
+
+
+def _decorator_name(node: ast.expr) -> str | None:
+    """``st.cache_data``, ``cache_data(...)``, ``functools.lru_cache(...)``: the
+    last name, or None."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def cached_functions(source: str, name: str) -> dict[str, tuple[str, list[str]]]:
+    """'file:function' -> (the caching decorator, the parameter names)."""
+    found = {}
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            kind = _decorator_name(decorator)
+            if kind in CACHES:
+                params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+                params += [a.arg for a in node.args.kwonlyargs]
+                found[f"{name}:{node.name}"] = (kind, params)
+    return found
+
+
+def all_cached() -> dict[str, tuple[str, list[str]]]:
+    found = {}
+    for path in sources():
+        relative = path.relative_to(PROJECT_ROOT).as_posix()
+        found |= cached_functions(path.read_text(encoding="utf-8"), relative)
+    return found
+
+
+def keyed_on_the_user(params: list[str]) -> bool:
+    return "user" in params or "role" in params
+
+
+def test_every_cached_function_that_could_depend_on_the_user_takes_the_user():
+    found = all_cached()
+    assert set(found) >= OPENS_FILES
+    unkeyed = [
+        name
+        for name, (_, params) in found.items()
+        if name not in OPENS_FILES and not keyed_on_the_user(params)
+    ]
+    assert unkeyed == []
+
+
+def test_the_file_openers_take_no_user_and_cache_per_process_or_read_once():
+    found = all_cached()
+    assert found["sqr_tracker/session.py:_open"] == ("cache_resource", ["path"])
+    assert found["sqr_tracker/demo.py:district"] == ("cache", [])
+
+
+def test_functions_cached_per_user_are_asked_with_the_store_and_the_user():
+    for name, (kind, params) in all_cached().items():
+        if kind == "cached_for_user":
+            assert params[:2] == ["store", "user"], name
+
+
+def test_the_search_finds_a_cache_that_forgets_the_user():
+    source = (
+        "import functools\nimport streamlit as st\n"
+        "@st.cache_data(ttl=60)\ndef plan(store, school_id): ...\n"
+        "@functools.lru_cache\ndef names(store): ...\n"
+        "@st.cache_resource\ndef mine(store, user): ...\n"
+        "def plain(store, school_id): ...\n"
+    )
+    found = cached_functions(source, "x.py")
+    assert found == {
+        "x.py:plan": ("cache_data", ["store", "school_id"]),
+        "x.py:names": ("lru_cache", ["store"]),
+        "x.py:mine": ("cache_resource", ["store", "user"]),
+    }
+    assert [n for n, (_, p) in found.items() if not keyed_on_the_user(p)] == [
+        "x.py:plan",
+        "x.py:names",
+    ]
+
+
+# -- cached_for_user: two users in turn, and a write in between --------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    caching.clear()
+    yield
+    caching.clear()
+
+
+def test_two_users_in_turn_each_get_their_own_answer(store, people):
+    asked = []
+
+    def schools_seen(store, user):
+        asked.append(user.id)
+        return visible_school_ids(store, user)
+
+    cached = cached_for_user(schools_seen)
+    assert cached(store, people["principal.a"]) == [1]
+    assert cached(store, people["lead.north"]) == [1, 2]
+    assert cached(store, people["principal.a"]) == [1]
+    assert cached(store, people["lead.south"]) == [3]
+    assert asked == [1, 5, 6]
+
+
+def test_a_changed_role_or_school_gets_a_new_answer(store, people):
+    """The key holds the role and the school of the user as given, so a user
+    whose record changed is never answered from what their old record saw."""
+    asked = []
+
+    def seen_as(store, user):
+        asked.append(user.role)
+        return f"{user.role.label}, school {user.school_id}"
+
+    cached = cached_for_user(seen_as)
+    principal = people["principal.a"]
+    moved = principal.model_copy(update={"school_id": 2})
+    office = principal.model_copy(update={"role": Role.CENTRAL_OFFICE})
+    assert cached(store, principal) == "Principal, school 1"
+    assert cached(store, moved) == "Principal, school 2"
+    assert cached(store, office) == "Central office, school 1"
+    assert cached(store, principal) == "Principal, school 1"
+    assert asked == [Role.PRINCIPAL, Role.PRINCIPAL, Role.CENTRAL_OFFICE]
+
+
+def test_a_write_is_seen_on_the_next_read(store, people):
+    asked = []
+
+    def goals_of_my_school(store, user):
+        asked.append(user.id)
+        rows = store.rows(
+            "SELECT statement FROM goals WHERE school_id = ? ORDER BY id",
+            [user.school_id],
+        )
+        return [statement for (statement,) in rows]
+
+    cached = cached_for_user(goals_of_my_school)
+    principal = people["principal.a"]
+    assert cached(store, principal) == ["Every lesson checks for understanding"]
+    assert cached(store, principal) == ["Every lesson checks for understanding"]
+    before = store.data_version()
+    actions.create_goal(
+        store,
+        principal,
+        {"school_id": 1, "standard_id": 2, "statement": "Every family hears from us"},
+    )
+    assert store.data_version() == before + 1
+    assert cached(store, principal) == [
+        "Every lesson checks for understanding",
+        "Every family hears from us",
+    ]
+    assert asked == [1, 1]
+
+
+def test_two_data_files_keep_their_answers_apart(store, people, tmp_path):
+    other = Store.open(tmp_path / "other.duckdb")
+    district = small_district()
+    district["schools"].loc[0, "name"] = "Aspen Elementary"
+    other.bulk_load(district, {"is_demo": "false"})
+
+    def my_school(store, user):
+        return store.schools([user.school_id]).iloc[0]["name"]
+
+    cached = cached_for_user(my_school)
+    try:
+        assert cached(store, people["principal.a"]) == "Alder Elementary"
+        assert cached(other, people["principal.a"]) == "Aspen Elementary"
+    finally:
+        other.close()
+
+
+def test_two_cached_functions_do_not_share_answers(store, people):
+    def first(store, user):
+        return "first"
+
+    def second(store, user):
+        return "second"
+
+    assert cached_for_user(first)(store, people["principal.a"]) == "first"
+    assert cached_for_user(second)(store, people["principal.a"]) == "second"
