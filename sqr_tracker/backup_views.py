@@ -33,7 +33,7 @@ def back_up(store: Store, user: User) -> None:
         try:
             made = backups.back_up_now(store, user)
         except SqrError as refused:
-            st.error(str(refused))
+            st.error(plain(str(refused)))
             return
         st.session_state[LAST_BACKUP] = (str(made.path), made.size)
     last = st.session_state.get(LAST_BACKUP)

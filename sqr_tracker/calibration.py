@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sqr_tracker.auth import of_record
 from sqr_tracker.config import district_settings
 from sqr_tracker.errors import PermissionDenied
 from sqr_tracker.home import cycle_label
@@ -197,8 +198,9 @@ class Calibration:
         )
 
 
-def require_central_office(user: User | None) -> User:
-    """The user if they are an active central office user; else PermissionDenied."""
+def require_central_office(store: Store, user: User | None) -> User:
+    """The user as stored, if an active central office user; else PermissionDenied."""
+    user = of_record(store, user)
     if user is None or not user.active:
         raise PermissionDenied("Sign in to see how reviewers' ratings agree.")
     if user.role != Role.CENTRAL_OFFICE:
@@ -213,7 +215,7 @@ def require_central_office(user: User | None) -> User:
 def cycle_choices(store: Store, user: User | None) -> list[int]:
     """The cycle years of published reviews holding reviewers' ratings, newest
     first."""
-    require_central_office(user)
+    require_central_office(store, user)
     years = store.reviewer_ratings()["cycle_year"].unique()
     return sorted((int(year) for year in years), reverse=True)
 
@@ -226,7 +228,7 @@ def calibration(
     the consensus (n), exact and adjacent agreement, weighted kappa, lean, the
     pairs of reviewers and their agreement, and the flag; the same figures per
     cycle. See ``calibration_rules`` for how each is computed."""
-    require_central_office(user)
+    require_central_office(store, user)
     limits = district_settings(store)
     levels = [int(level) for level in store.rating_scale()["level"]]
     ratings = _named(store.reviewer_ratings(cycle_year))

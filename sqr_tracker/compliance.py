@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
-from sqr_tracker.auth import visible_school_ids
+from sqr_tracker.auth import of_record, visible_school_ids
 from sqr_tracker.errors import NotFound, PermissionDenied, SqrError
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
@@ -34,6 +34,7 @@ def district_scope(
     """The schools a district view covers: all of them (None) for the central
     office, their network's for a network lead; ``network_id`` narrows it to one
     network. Other roles are refused."""
+    user = of_record(store, user)
     if user is None or not user.active:
         raise PermissionDenied("Sign in to see the schools you follow.")
     if user.role not in DISTRICT_ROLES:

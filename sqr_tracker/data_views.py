@@ -10,7 +10,7 @@ from sqr_tracker import district_data
 from sqr_tracker.errors import InvalidInput, SqrError
 from sqr_tracker.models import User
 from sqr_tracker.store import Store
-from sqr_tracker.views import XLSX_MIME, rows_height
+from sqr_tracker.views import XLSX_MIME, plain, rows_height
 
 # The kinds in the order a new district imports them: each names what comes
 # before it. Schools and users name each other, so schools come in first
@@ -102,7 +102,7 @@ def upload(store: Store, user: User, kind: str) -> None:
         return
     except SqrError as refused:
         bar.empty()
-        st.error(str(refused))
+        st.error(plain(str(refused)))
         return
     bar.progress(1.0, text="Done")
     st.success(result.summary())

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 
 from sqr_tracker import evidence
-from sqr_tracker.auth import Action, authorize, visible_school_ids
+from sqr_tracker.auth import Action, authorize, of_record, visible_school_ids
 from sqr_tracker.errors import NotFound, PermissionDenied
 from sqr_tracker.home import cycle_label
 from sqr_tracker.models import Role, User
@@ -413,7 +413,9 @@ def district_view(store: Store, user: User | None) -> pd.DataFrame:
     (latest rating at or below the middle of the scale), how many exemplars in
     the district could help them, and how many of the struggling schools have no
     exemplar of their own level. For the central office and network leads."""
-    if user is None or user.role not in (Role.CENTRAL_OFFICE, Role.NETWORK_LEAD):
+    user = of_record(store, user)
+    district = (Role.CENTRAL_OFFICE, Role.NETWORK_LEAD)
+    if user is None or not user.active or user.role not in district:
         raise PermissionDenied(
             "Only the central office and network leads see this across schools."
         )

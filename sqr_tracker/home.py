@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sqr_tracker import evidence
-from sqr_tracker.auth import Action, authorize, visible_school_ids
+from sqr_tracker.auth import Action, authorize, of_record, visible_school_ids
 from sqr_tracker.errors import NotFound, PermissionDenied
 from sqr_tracker.models import Phase, User
 from sqr_tracker.store import Store
@@ -112,6 +112,7 @@ def network_overview(store: Store, user: User | None, today: date) -> pd.DataFra
 def my_reviews(store: Store, user: User | None) -> pd.DataFrame:
     """The reviews a reviewer is on, current ones first, with their ids (to
     open one)."""
+    user = of_record(store, user)
     if user is None or not user.active:
         raise PermissionDenied("Sign in to see your reviews.")
     reviews = store.reviews_for_reviewer(user.id)

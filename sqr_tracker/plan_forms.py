@@ -18,6 +18,7 @@ from sqr_tracker import actions
 from sqr_tracker.errors import InvalidInput, SqrError, StaleEdit
 from sqr_tracker.models import StepStatus, User
 from sqr_tracker.store import Store
+from sqr_tracker.views import plain
 
 NO_MEASURE = 0
 GOAL_FIELDS = [
@@ -48,15 +49,16 @@ def submit_form(
         outcome["problems"] = bad.problems
         return
     except StaleEdit as stale:
+        # The package's messages quote what people wrote: shown as typed.
         outcome["error"] = (
-            f"{stale} Save again to replace their change with yours, or pick "
+            f"{plain(stale)} Save again to replace their change with yours, or pick "
             "another item and come back to see theirs."
         )
         if f"{form}:version" in st.session_state:
             st.session_state[f"{form}:version"] = stale.current_version
         return
     except SqrError as refused:
-        outcome["error"] = str(refused)
+        outcome["error"] = plain(refused)
         return
     for field in fields:
         st.session_state.pop(f"{form}:{field}", None)
@@ -76,7 +78,7 @@ def field_problem(form: str, field: str) -> None:
     """The problem with one field, if its last save found one."""
     problem = _state(form).get("problems", {}).get(field)
     if problem:
-        st.caption(f":red[{field.replace('_', ' ').capitalize()}: {problem}]")
+        st.caption(f":red[{field.replace('_', ' ').capitalize()}: {plain(problem)}]")
 
 
 def other_problems(form: str, shown: list[str]) -> None:

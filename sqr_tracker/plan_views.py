@@ -233,7 +233,8 @@ def _save_check_in(store: Store, user: User, school_id: int, waiting: pd.DataFra
         saved = actions.record_check_ins(store, user, school_id, updates)
     except InvalidInput as bad:
         listed = "; ".join(f"{_named(k, items)}: {v}" for k, v in bad.problems.items())
-        st.session_state["check-in:outcome"] = ("error", f"Nothing saved. {listed}")
+        said = f"Nothing saved. {plain(listed)}"
+        st.session_state["check-in:outcome"] = ("error", said)
         return
     except StaleEdit as stale:
         # Statuses shown were read before the other change: show the stored
@@ -242,11 +243,12 @@ def _save_check_in(store: Store, user: User, school_id: int, waiting: pd.DataFra
             st.session_state.pop(_key(row, "status"), None)
         st.session_state["check-in:outcome"] = (
             "error",
-            f"Nothing saved. {stale} Check the statuses shown now, then save again.",
+            f"Nothing saved. {plain(stale)} Check the statuses shown now, then save "
+            "again.",
         )
         return
     except SqrError as refused:
-        st.session_state["check-in:outcome"] = ("error", str(refused))
+        st.session_state["check-in:outcome"] = ("error", plain(refused))
         return
     for _, row in waiting.iterrows():
         for field in ("status", "note", "value"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sqr_tracker.auth import PERMISSIONS, Action, Scope, visible_school_ids
+from sqr_tracker.auth import PERMISSIONS, Action, Scope, of_record, visible_school_ids
 from sqr_tracker.errors import NotFound, PermissionDenied
 from sqr_tracker.growth import TOTAL_GROUP, small_group_threshold
 from sqr_tracker.measures import suppress_small_groups
@@ -61,6 +61,7 @@ def rules(store: Store) -> list[str]:
 def comparison_scope(store: Store, user: User | None) -> list[int] | None:
     """The schools the user compares (None: every school); PermissionDenied
     for a user who follows no group of schools."""
+    user = of_record(store, user)
     if user is None or not user.active:
         raise PermissionDenied("Sign in to compare ratings with outcomes.")
     scope = PERMISSIONS[Action.READ_SCHOOL].get(user.role)

@@ -19,6 +19,7 @@ from sqr_tracker.store import Store
 
 THREADS = 8
 EDITS = 200
+_LOG = logging.getLogger(__name__)
 
 
 class _Conflicts(logging.Handler):
@@ -102,7 +103,7 @@ def test_eight_saves_of_one_step_from_the_same_version_keep_exactly_one(
     assert stored["version"] == version + 1
     edits = _step_history(store, 1)
     assert len(edits) == history_before + 1
-    print(f"\nsame step: {conflicts.count} write conflicts retried")
+    _LOG.info("same step: %s write conflicts retried", conflicts.count)
 
 
 def test_eight_sessions_each_editing_their_own_step_all_land(
@@ -150,7 +151,7 @@ def test_eight_sessions_each_editing_their_own_step_all_land(
         # One history entry per change, each recording the version it made.
         assert [json.loads(after)["version"] for after in edits["after"]] == landed
     assert store.stats()["history"] == history_before + THREADS * EDITS
-    print(f"\n{THREADS}x{EDITS} edits: {conflicts.count} write conflicts retried")
+    _LOG.info("%sx%s edits: %s conflicts retried", THREADS, EDITS, conflicts.count)
 
 
 def test_busy_is_raised_only_when_every_attempt_clashed(store: Store):

@@ -11,6 +11,7 @@ import sys
 from datetime import date
 
 import pytest
+import streamlit as st
 from conftest import small_district
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
@@ -305,3 +306,21 @@ def test_the_support_desk_shows_a_payload_as_text_in_a_browser(
     expect(page.get_by_text(f"Signed in as Olu {PAYLOADS[7]}")).to_be_visible()
     nothing_ran(page, dialogs)
     page.close()
+
+
+def test_a_refusal_quoting_what_people_wrote_is_shown_as_typed():
+    """The package's messages quote names and statements: a form shows them
+    escaped, so a name like **[x](javascript:alert(1))** is not a link."""
+    from sqr_tracker import plan_forms
+    from sqr_tracker.errors import SqrError
+    from sqr_tracker.views import plain
+
+    payload = "[x](javascript:alert(1)) **bold**"
+
+    def refuse() -> None:
+        raise SqrError(f"The goal “{payload}” was deleted.")
+
+    plan_forms.submit_form("payload-form", refuse, [], "Saved.")
+    said = st.session_state["payload-form:outcome"]["error"]
+    assert said == plain(f"The goal “{payload}” was deleted.")
+    assert "[x](" not in said and "**" not in said

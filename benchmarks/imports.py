@@ -1,0 +1,138 @@
+"""Benchmark: importing rating rows with full validation, beside DuckDB's read_csv.
+
+Run with ``python benchmarks/imports.py`` (one million rows) or ``--quick``
+(50,000 rows); ``--rows N`` sets the count. The district is the demo district
+(``demo.demo_tables``) big enough to hold ``N`` ratings (``--schools``, else
+about one school per 50 rows), loaded with a code for each school: the demo's
+schools have none, and the import names a school by its code. The ratings file
+is that district's export of its ratings (``sqr-tracker export ratings``), cut
+to its first ``N`` rows, with every rating moved one level up the scale (the
+top level to the lowest), so that every row is a changed rating the import must
+check and write.
+
+- import, every row changed: ``sqr-tracker import ratings`` as the central
+  office (``district_data.import_file``) into a copy of the demo file: the file
+  read, every column checked, schools, standards and reviewers resolved, the
+  rows written in one transaction with their history entry.
+- import again, every row unchanged: the same file a second time (checked and
+  compared, nothing written).
+
+The floor is DuckDB reading the same file with ``read_csv`` into a plain table,
+on a connection of its own. Target: an import at most 2x its floor.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from common import CACHE, Row, parser, persona, print_table, seconds
+
+from sqr_tracker import district_data
+from sqr_tracker.demo import demo_tables
+from sqr_tracker.models import Role
+from sqr_tracker.store import Store
+
+ROWS_PER_SCHOOL = 50  # a demo school has about 55 ratings
+
+
+def coded_district(schools: int, given: Path | None) -> Path:
+    """The demo district with a code for each school, built once and reused."""
+    path = given or CACHE / f"coded-{schools}-{date.today().isoformat()}.duckdb"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    tables = demo_tables(schools=schools, seed=2026, today=date.today())
+    found = tables["schools"]
+    found["code"] = [f"SCH{school:05d}" for school in found["id"]]
+    store = Store.open(path)
+    try:
+        store.bulk_load(tables, {"is_demo": "true"})
+        store.checkpoint()
+    finally:
+        store.close()
+    print(f"built {path} in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+def ratings_file(source: Path, rows: int, target: Path) -> int:
+    """Write the first ``rows`` exported ratings, each moved one level, to
+    ``target``; return how many rows were written."""
+    store = Store.open(source)
+    try:
+        frame = district_data.export_frame(
+            store, persona(store, Role.CENTRAL_OFFICE), "ratings"
+        )
+        labels = store.rating_scale()["label"].tolist()
+    finally:
+        store.close()
+    if len(frame) < rows:
+        raise SystemExit(f"{source} has only {len(frame):,} ratings, not {rows:,}")
+    frame = frame.head(rows).copy()
+    moved = dict(zip(labels, labels[1:] + labels[:1], strict=True))
+    frame["rating"] = frame["rating"].map(moved)
+    target.write_bytes(district_data.file_bytes("ratings", frame, "csv"))
+    return len(frame)
+
+
+def read_csv_seconds(path: Path) -> float:
+    connection = duckdb.connect()
+    try:
+        return seconds(
+            lambda: connection.execute(
+                "CREATE TABLE ratings AS SELECT * FROM read_csv(?)", [str(path)]
+            )
+        )
+    finally:
+        connection.close()
+
+
+def main() -> int:
+    options = parser(__doc__)
+    options.add_argument("--rows", type=int, default=None, help="rating rows")
+    args = options.parse_args()
+    rows = args.rows or (50_000 if args.quick else 1_000_000)
+    schools = args.schools or math.ceil(rows / ROWS_PER_SCHOOL)
+    source = coded_district(schools, args.db)
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "ratings.csv"
+        rows = ratings_file(source, rows, csv)
+        copy = Path(folder) / "district.duckdb"
+        shutil.copyfile(source, copy)
+        store = Store.open(copy)
+        try:
+            central = persona(store, Role.CENTRAL_OFFICE)
+            results = []
+
+            def bring_in() -> None:
+                found = district_data.import_file(store, central, "ratings", csv)
+                results.append(found)
+
+            changed = seconds(bring_in)
+            unchanged = seconds(bring_in)
+        finally:
+            store.close()
+        floor = read_csv_seconds(csv)
+    first, second = results
+    if first.changed != rows or second.unchanged != rows:
+        raise SystemExit(f"the imports did not go as planned: {first}, {second}")
+    print_table(
+        f"Imports, {rows:,} rating rows (floor: DuckDB's read_csv of the same file)",
+        [
+            Row("import, every row changed", changed, floor=floor, limit=2),
+            Row("import again, every row unchanged", unchanged, floor=floor, limit=2),
+            Row("read_csv into a plain table", floor),
+        ],
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

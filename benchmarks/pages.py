@@ -1,0 +1,138 @@
+"""Benchmark: each page's script time, cold and warm, beside its floor.
+
+Run with ``python benchmarks/pages.py --schools 10000`` (state scale) or
+``--quick`` (the 80-school demo district, each page once). Every page file runs
+on its own through Streamlit's AppTest, signed in as the demo district's first
+person of each role that sees it (with ``--quick``, only the first such role),
+as the page tests do. Times are of ``AppTest.run``: the script with Streamlit's
+own work around it.
+
+- cold run: the page's first run in a new session, with Streamlit's caches
+  cleared and the data file just opened afresh, so DuckDB's buffers start
+  empty (the operating system's file cache stays warm, as on a server that has
+  been up a while). Opening the file is not counted: a server does it once.
+  Its floor is DuckDB alone: the statements the page ran, collected from the
+  store's SQL log (``store.log_sql``) with their parameters, replayed on a
+  fresh connection to the same file. Target at state scale: at most 3x that,
+  and under a second.
+- warm rerun: the median of ``--repeats`` reruns of the same session after its
+  first run. Its floor is the same page for the same role on a one-school demo
+  district built beside the measured file and measured in the same run: the
+  same widgets and code path, with next to no rows, so the floor holds what a
+  rerun costs whatever the district's size (running the script, the sign-in
+  lookup, AppTest's round trip, drawing the widgets) and the ratio shows what
+  the district's size adds. An empty district made with ``sqr-tracker init``
+  would not do: it offers no demo sign-in, and its pages show other widgets (no
+  plan, no review to show). Target at state scale: at most 1.5x the floor.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+from common import (
+    Row,
+    demo_file,
+    floor_file,
+    median_seconds,
+    parser,
+    persona,
+    print_table,
+    progress,
+    reopened,
+    replay,
+    scale,
+    seconds,
+    sql_log,
+)
+from streamlit.testing.v1 import AppTest
+
+from sqr_tracker.config import DB_ENV, PROJECT_ROOT
+from sqr_tracker.models import Role
+from sqr_tracker.navigation import PageSpec, pages_for
+from sqr_tracker.session import DEMO_USER_KEY
+
+TIMEOUT = 600  # seconds a single run may take before AppTest gives up
+
+
+def visits(quick: bool) -> list[tuple[PageSpec, Role]]:
+    """Every page with every role that sees it, or each page file once."""
+    pairs = [(page, role) for role in Role for page in pages_for(role)]
+    if not quick:
+        return pairs
+    first: dict[str, tuple[PageSpec, Role]] = {}
+    for page, role in pairs:
+        first.setdefault(page.path, (page, role))
+    return list(first.values())
+
+
+def session_on(path: Path, page: PageSpec, role: Role) -> AppTest:
+    """A new AppTest session of the page on ``path``, signed in, not yet run."""
+    store = reopened(path)
+    st.cache_resource.clear()  # the app's cached store was the closed one
+    st.cache_data.clear()  # a cold run finds no cached answer either
+    os.environ[DB_ENV] = str(path)
+    app = AppTest.from_file(str(PROJECT_ROOT / page.path), default_timeout=TIMEOUT)
+    app.session_state[DEMO_USER_KEY] = persona(store, role).id
+    return app
+
+
+def checked(app: AppTest, what: str) -> AppTest:
+    if app.exception:
+        trace = "\n".join(app.exception[0].stack_trace)
+        raise RuntimeError(f"{what} failed: {app.exception[0].message}\n{trace}")
+    return app
+
+
+def measure(
+    path: Path, floor: Path, page: PageSpec, role: Role, repeats: int
+) -> list[Row]:
+    """The cold and warm rows of one page for one role."""
+    name = f"{page.title} ({role.label})"
+    app = session_on(path, page, role)
+    with sql_log() as log:
+        cold = seconds(app.run)
+    checked(app, name)
+    warm = median_seconds(lambda: checked(app.run(), name), repeats)
+    alone = replay(path, log.reads())
+    empty = session_on(floor, page, role)
+    checked(empty.run(), f"{name} on the floor district")
+    floor_warm = median_seconds(lambda: checked(empty.run(), name), repeats)
+    return [
+        Row(f"cold run: {name}", cold, floor=alone, limit=3, under=1),
+        Row(f"warm rerun: {name}", warm, floor=floor_warm, limit=1.5),
+    ]
+
+
+def main() -> int:
+    options = parser(__doc__)
+    options.add_argument("--page", help="only the pages whose title has this")
+    args = options.parse_args()
+    sys.argv = sys.argv[:1]  # the pages read --db from the command line too
+    schools, repeats = scale(args)
+    path = demo_file(schools, args.db)
+    floor = floor_file(path)
+    rows: list[Row] = []
+    failed = []
+    for page, role in visits(args.quick):
+        if args.page and args.page.lower() not in page.title.lower():
+            continue
+        try:
+            rows += progress(measure(path, floor, page, role, repeats))
+        except RuntimeError as error:
+            failed.append(str(error))
+    print_table(
+        f"Pages, {schools:,} schools (floors: DuckDB alone for a cold run, the "
+        "one-school district for a warm rerun)",
+        rows,
+    )
+    for problem in failed:
+        print(problem, file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

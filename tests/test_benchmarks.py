@@ -1,0 +1,138 @@
+"""The benchmark scripts' quick modes run and print their tables of figures."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sqr_tracker.models import Role
+from sqr_tracker.navigation import pages_for
+from sqr_tracker.store import Store, log_sql
+
+ROOT = Path(__file__).resolve().parent.parent
+COLUMNS = ["figure", "value", "unit", "floor", "ratio", "target", "met"]
+QUESTIONS = [
+    "plan",
+    "growth",
+    "exemplars",
+    "needs support",
+    "heatmap",
+    "calibration",
+    "compliance",
+]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """Where the scripts' demo files are built, shared by the scripts."""
+    return tmp_path_factory.mktemp("benchmarks")
+
+
+def quick_run(script: str, db: Path) -> list[dict[str, str]]:
+    """Run a script's quick mode; its table's rows as dicts, after checking it
+    exited cleanly and its header is the shared one."""
+    done = subprocess.run(
+        [sys.executable, f"benchmarks/{script}", "--quick", "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("|")]
+    header, rule, *body = (
+        [cell.strip() for cell in line.strip("|").split("|")] for line in lines
+    )
+    assert header == COLUMNS
+    assert all(set(cell) == {"-"} for cell in rule)
+    return [dict(zip(COLUMNS, cells, strict=True)) for cells in body]
+
+
+def assert_figures(rows: list[dict[str, str]], *, unit: str) -> None:
+    """Every row's value is a number, and so are its floor and ratio if given."""
+    for row in rows:
+        float(row["value"])
+        assert row["unit"] == unit, row
+        for column in ("floor", "ratio"):
+            if row[column] != "-":
+                float(row[column])
+        assert row["met"] in {"yes", "no", "-"}, row
+
+
+def first_role_of_each_page() -> list[tuple[str, Role]]:
+    first: dict[str, tuple[str, Role]] = {}
+    for role in Role:
+        for page in pages_for(role):
+            first.setdefault(page.path, (page.title, role))
+    return list(first.values())
+
+
+def test_pages_prints_a_cold_and_a_warm_row_per_page(folder):
+    rows = quick_run("pages.py", folder / "demo.duckdb")
+    expected = []
+    for title, role in first_role_of_each_page():
+        expected += [f"cold run: {title} ({role.label})"]
+        expected += [f"warm rerun: {title} ({role.label})"]
+    assert [row["figure"] for row in rows] == expected
+    assert_figures(rows, unit="s")
+    assert all(row["floor"] != "-" and row["met"] != "-" for row in rows)
+    cold = [row for row in rows if row["figure"].startswith("cold")]
+    assert {row["target"] for row in cold} == {"<= 3x and < 1 s"}
+
+
+def test_queries_prints_each_question_cold_and_warm_beside_duckdb(folder):
+    rows = quick_run("queries.py", folder / "demo.duckdb")
+    expected = [f"{name}, {when}" for name in QUESTIONS for when in ("cold", "warm")]
+    assert [row["figure"] for row in rows] == expected
+    assert_figures(rows, unit="s")
+    assert all(row["floor"] != "-" for row in rows)
+
+
+def test_imports_prints_the_imports_beside_read_csv(folder):
+    rows = quick_run("imports.py", folder / "coded.duckdb")
+    assert [row["figure"] for row in rows] == [
+        "import, every row changed",
+        "import again, every row unchanged",
+        "read_csv into a plain table",
+    ]
+    assert_figures(rows, unit="s")
+    assert [row["target"] for row in rows] == ["<= 2x", "<= 2x", "-"]
+
+
+@pytest.mark.browser
+def test_memory_prints_the_servers_memory_and_per_session(folder):
+    rows = quick_run("memory.py", folder / "demo.duckdb")
+    assert [row["figure"] for row in rows] == [
+        "server after the pages",
+        "per connected session",
+    ]
+    assert_figures(rows, unit="MB")
+    assert float(rows[0]["value"]) > 0
+    assert rows[0]["target"] == "< 500 MB"
+
+
+def test_the_sql_log_gives_each_statement_with_its_parameters(store: Store, caplog):
+    """The benchmarks replay what the store logged, so each record carries the
+    statement's parameters as well as its text."""
+    log_sql(True)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="sqr_tracker.sql"):
+            store.user_by_email("principal.a@test.sqr")
+            store.frame("SELECT name FROM schools WHERE id = ?", [2])
+    finally:
+        log_sql(False)
+    logged = [
+        (r.args[1], r.params) for r in caplog.records if r.name == "sqr_tracker.sql"
+    ]
+    assert logged == [
+        (
+            "SELECT id, email, name, role, school_id, network_id, active FROM users "
+            "WHERE lower(email) = lower(?)",
+            ["principal.a@test.sqr"],
+        ),
+        ("SELECT name FROM schools WHERE id = ?", [2]),
+    ]
