@@ -3,7 +3,7 @@ consensus and one another, per reviewer and per standard, and across cycles."""
 
 import streamlit as st
 
-from sqr_tracker import calibration, calibration_views, session
+from sqr_tracker import cached, calibration, calibration_views, session
 
 store, user = session.require_page(__file__)
 
@@ -22,7 +22,7 @@ if not years:
     st.stop()
 
 year = calibration_views.cycle_choice(years)
-found = calibration.calibration(store, user, year)
+found = cached.calibration(store, user, year)
 calibration_views.summary_figures(found.summary)
 with st.expander("How calibration is measured"):
     for rule in found.rules:

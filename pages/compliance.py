@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import compliance, district_views, session
+from sqr_tracker import cached, compliance, district_views, session
 
 store, user = session.require_page(__file__)
 today = date.today()
@@ -18,7 +18,7 @@ with left:
     month = district_views.month_choice(today)
 with right:
     network_id = district_views.network_choice(store, user, "updates-network")
-found = compliance.compliance(store, user, month, today, network_id=network_id)
+found = cached.compliance(store, user, month, today, network_id=network_id)
 district_views.compliance_figures(found, month, today)
 
 st.subheader("By network")

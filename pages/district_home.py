@@ -4,11 +4,11 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import home, session, views
+from sqr_tracker import cached, session, views
 
 store, user = session.require_page(__file__)
 today = date.today()
-numbers = home.district_numbers(store, user, today)
+numbers = cached.district_numbers(store, user, today)
 
 st.title("District in numbers")
 views.figures(numbers.figures)

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import exemplar_views, exemplars, plan_views, session
+from sqr_tracker import cached, exemplar_views, exemplars, plan_views, session
 from sqr_tracker.models import SCHOOL_ROLES, Role
 
 store, user = session.require_page(__file__)
@@ -44,7 +44,7 @@ if central:
 tabs = st.tabs(names)
 
 with tabs[0]:
-    found = exemplars.find_exemplars(store, user, school_id, standard_id, today)
+    found = cached.find_exemplars(store, user, school_id, standard_id, today)
     goals = exemplars.goals_on(store, user, school_id, standard_id)
     exemplar_views.exemplar_cards(store, user, found, goals)
 
@@ -80,7 +80,7 @@ with tabs[2]:
 
 if central:
     with tabs[3]:
-        view = exemplars.district_view(store, user)
+        view = cached.district_view(store, user)
         st.caption(
             "Struggling: the latest review rated the standard at or below the "
             "middle of the scale. Exemplars come from the whole district."

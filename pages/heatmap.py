@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sqr_tracker import needs_support, session, support_views
+from sqr_tracker import cached, needs_support, session, support_views
 
 store, user = session.require_page(__file__)
 st.title("Ratings across schools")
@@ -10,7 +10,7 @@ st.caption(
     "Each school's latest published consensus rating on each standard. Filter by "
     "network and level; sort by a standard to see who is working on it."
 )
-everyone, labels = needs_support.heatmap(store, user)
+everyone, labels = cached.heatmap(store, user)
 left, middle, right = st.columns(3)
 networks = ["All networks", *sorted(everyone["network"].unique())]
 network = left.selectbox("Network", networks, key="heatmap-network")
@@ -21,7 +21,7 @@ sorts = {"school": "School name", **{c: f"{c}, lowest first" for c in codes}}
 sort_by = right.selectbox(
     "Sort by", list(sorts), format_func=sorts.get, key="heatmap-sort"
 )
-table, labels = needs_support.heatmap(
+table, labels = cached.heatmap(
     store,
     user,
     network=None if network == networks[0] else network,
@@ -32,5 +32,5 @@ if table.empty:
     st.info("No school matches these filters.")
 else:
     st.caption(f"{len(table)} schools")
-    strengths = needs_support.heatmap_evidence(store, user, table)
+    strengths = cached.heatmap_evidence(store, user, table)
     support_views.heatmap_table(table, labels, "heatmap", strengths)

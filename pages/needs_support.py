@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import needs_support, session, support_views
+from sqr_tracker import cached, needs_support, session, support_views
 from sqr_tracker.models import Role
 
 store, user = session.require_page(__file__)
@@ -25,7 +25,7 @@ if user.role == Role.CENTRAL_OFFICE:
     network_id = st.selectbox(
         "Network", list(names), format_func=names.get, key="support-network"
     )
-found = needs_support.needs_support(store, user, today, network_id=network_id or None)
+found = cached.needs_support(store, user, today, network_id=network_id or None)
 
 with st.expander("How schools are placed in tiers"):
     for rule in found.rules:

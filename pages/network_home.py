@@ -4,11 +4,11 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import home, session, views
+from sqr_tracker import cached, session, views
 
 store, user = session.require_page(__file__)
 today = date.today()
-schools = home.network_overview(store, user, today)
+schools = cached.network_overview(store, user, today)
 
 st.title("Our network")
 st.caption(f"{len(schools)} schools · plans as of {views.when(today)}")

@@ -3,7 +3,7 @@ self-reflection beside the team's, and every standard against every measure."""
 
 import streamlit as st
 
-from sqr_tracker import desk_views, evidence, evidence_views, session, validity
+from sqr_tracker import cached, desk_views, evidence, evidence_views, session, validity
 
 store, user = session.require_page(__file__)
 
@@ -25,7 +25,7 @@ standard_id = left.selectbox(
 measure_id = right.selectbox(
     "Measure", list(measures), format_func=measures.get, key="validity:measure"
 )
-relation = validity.ratings_and_outcomes(store, user, standard_id, measure_id)
+relation = cached.ratings_and_outcomes(store, user, standard_id, measure_id)
 st.plotly_chart(desk_views.relation_figure(relation), key="validity:figure")
 st.caption(relation.words)
 desk_views.points_list(relation)
@@ -56,5 +56,5 @@ st.caption(
     "higher have higher values. Blue: schools rated higher do better on the "
     "measure; orange: they do worse; darker is stronger (0.1, 0.3, 0.5)."
 )
-matrix = validity.trust_matrix(store, user)
+matrix = cached.trust_matrix(store, user)
 desk_views.matrix_grid(validity.matrix_table(matrix), validity.matrix_agreement(matrix))

@@ -209,10 +209,14 @@ def summarise(items: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
     kinds of evidence in the order of ``SOURCES``, each survey with its rate
     and warning, the warned surveys' sentences, every sentence, and one short
     line (pure, for tests)."""
+    findings: dict[tuple[int, int], list[tuple]] = {}
+    for item in items.itertuples(index=False):
+        key = (int(item.review_id), int(item.standard_id))
+        findings.setdefault(key, []).append(item)
     rows = [
-        {"review_id": int(review), "standard_id": int(standard)}
-        | finding_evidence(group, limits)
-        for (review, standard), group in items.groupby(["review_id", "standard_id"])
+        {"review_id": review, "standard_id": standard}
+        | finding_evidence(findings[(review, standard)], limits)
+        for review, standard in sorted(findings)
     ]
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
@@ -241,18 +245,23 @@ def strengths(items: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["review_id", "standard_id", "strength"])
 
 
-def finding_evidence(items: pd.DataFrame, limits: dict[str, float]) -> dict:
-    """One finding's evidence items in words (see ``summarise``)."""
-    found = set(items["source"].dropna().astype(str))
+def finding_evidence(
+    items: pd.DataFrame | Sequence[Any], limits: dict[str, float]
+) -> dict:
+    """One finding's evidence items (a frame, or its rows as named tuples) in
+    words (see ``summarise``)."""
+    if isinstance(items, pd.DataFrame):
+        items = list(items.itertuples(index=False))
+    found = {str(item.source) for item in items if not _missing(item.source)}
     kinds = [s for s in SOURCES if s in found] + sorted(found - set(SOURCES))
-    surveys = [_survey(row, limits) for row in _of(items, "survey").itertuples()]
+    surveys = [_survey(row, limits) for row in _of(items, Source.SURVEY)]
     said = [survey.pop("sentence") for survey in surveys]
     warnings = [survey["warning"] for survey in surveys]
     sentences = [kinds_sentence(kinds)]
-    if not _of(items, "interview").empty:
-        sentences.append(_interviews(_of(items, "interview")))
-    if not _of(items, "observation").empty:
-        sentences.append(_observations(_of(items, "observation")))
+    if interviews := _of(items, Source.INTERVIEW):
+        sentences.append(_interviews(interviews))
+    if observations := _of(items, Source.OBSERVATION):
+        sentences.append(_observations(observations))
     strength = strength_of(len(kinds), warnings, int(limits["evidence_strong_kinds"]))
     return {
         "strength": strength,
@@ -276,8 +285,8 @@ def no_evidence() -> dict:
     }  # fmt: skip
 
 
-def _of(items: pd.DataFrame, source: str) -> pd.DataFrame:
-    return items[items["source"] == source]
+def _of(items: Sequence[Any], source: str) -> list[Any]:
+    return [item for item in items if item.source == source]
 
 
 def _survey(row, limits) -> dict:
@@ -294,12 +303,12 @@ def _survey(row, limits) -> dict:
     }
 
 
-def _interviews(items: pd.DataFrame) -> str:
+def _interviews(items: Sequence[Any]) -> str:
     """'4 interviews with students, staff': the interviews held, added up, and
     the groups interviewed in the order they were recorded."""
-    held = [_count(n) for n in items["interviews_held"]]
+    held = [_count(item.interviews_held) for item in items]
     total = sum(n for n in held if n is not None)
-    groups = [g for g in map(_name, items["interviewed_group"]) if g]
+    groups = [g for g in (_name(item.interviewed_group) for item in items) if g]
     with_whom = f" with {', '.join(dict.fromkeys(groups))}" if groups else ""
     if None not in held:
         return f"{total} interview{_s(total)}{with_whom}"
@@ -308,14 +317,14 @@ def _interviews(items: pd.DataFrame) -> str:
     return f"interviews{with_whom or ' held'}, how many not recorded"
 
 
-def _observations(items: pd.DataFrame) -> str:
+def _observations(items: Sequence[Any]) -> str:
     """'classrooms observed: 12 of 30 (40%)', each observation in turn."""
     parts = []
-    for observed, total in zip(
-        map(_count, items["classrooms_observed"]),
-        map(_count, items["classrooms_total"]),
-        strict=True,
-    ):
+    for item in items:
+        observed, total = (
+            _count(item.classrooms_observed),
+            _count(item.classrooms_total),
+        )
         if observed is None:
             continue
         parts.append(

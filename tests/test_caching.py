@@ -211,3 +211,40 @@ def test_two_cached_functions_do_not_share_answers(store, people):
 
     assert cached_for_user(first)(store, people["principal.a"]) == "first"
     assert cached_for_user(second)(store, people["principal.a"]) == "second"
+
+
+def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, people):
+    """``sqr_tracker.cached`` wraps the package's own questions: the same answer
+    as the uncached function for each user in turn, and a write is seen."""
+    from datetime import date
+
+    from sqr_tracker import cached, home, needs_support
+
+    today = date(2026, 12, 3)
+    office, lead = people["office"], people["lead.south"]
+    for user in (office, lead, office):
+        got = cached.needs_support(store, user, today).schools["school_id"]
+        want = needs_support.needs_support(store, user, today).schools["school_id"]
+        assert got.tolist() == want.tolist()
+    assert cached.needs_support(store, lead, today).schools["school_id"].tolist() == [3]
+    assert cached.heatmap(store, office)[0]["school_id"].tolist() == [1, 2, 3]
+
+    def waiting() -> int:
+        return cached.district_numbers(store, office, today).figures[
+            "Open support requests"
+        ]
+
+    assert waiting() == 0
+    actions.request_support(
+        store, people["principal.b"], {"school_id": 2, "need": "Help with S1"}
+    )
+    assert waiting() == 1
+    assert (
+        home.district_numbers(store, office, today).figures["Open support requests"]
+        == 1
+    )
+    wrapped = [
+        getattr(cached, name) for name in dir(cached) if not name.startswith("_")
+    ]
+    questions = [f for f in wrapped if hasattr(f, "uncached")]
+    assert len(questions) == 11

@@ -1,0 +1,30 @@
+"""The questions pages ask that read across many schools, cached per user.
+
+Each is the package's own function wrapped by :func:`caching.cached_for_user`:
+one answer per data file, user (id, role, school, network, active) and data
+version, so a rerun of a page that changed nothing is answered from memory and
+any write is seen on the next read. The command line and the tests call the
+functions themselves, uncached.
+"""
+
+from __future__ import annotations
+
+from sqr_tracker import calibration as _calibration
+from sqr_tracker import compliance as _compliance
+from sqr_tracker import exemplars as _exemplars
+from sqr_tracker import home as _home
+from sqr_tracker import needs_support as _needs_support
+from sqr_tracker import validity as _validity
+from sqr_tracker.caching import cached_for_user
+
+needs_support = cached_for_user(_needs_support.needs_support)
+heatmap = cached_for_user(_needs_support.heatmap)
+heatmap_evidence = cached_for_user(_needs_support.heatmap_evidence)
+calibration = cached_for_user(_calibration.calibration)
+compliance = cached_for_user(_compliance.compliance)
+ratings_and_outcomes = cached_for_user(_validity.ratings_and_outcomes)
+trust_matrix = cached_for_user(_validity.trust_matrix)
+find_exemplars = cached_for_user(_exemplars.find_exemplars)
+district_view = cached_for_user(_exemplars.district_view)
+district_numbers = cached_for_user(_home.district_numbers)
+network_overview = cached_for_user(_home.network_overview)
