@@ -3,7 +3,6 @@ to the app, where the central office backs up and downloads the copy."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import date
@@ -11,16 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from test_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    free_port,
-    sign_in,
-    wait_until_serving,
-)
+import test_browser
+from playwright.sync_api import expect
+from test_browser import ARTIFACTS, serving, sign_in
 
 from sqr_tracker import backups
 from sqr_tracker.demo import build_demo_file
@@ -34,30 +26,11 @@ def served(tmp_path_factory):
     """A demo file and the app's server holding it."""
     path = tmp_path_factory.mktemp("backup-browser") / "district.duckdb"
     build_demo_file(path, schools=12, seed=3, today=date.today())
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, "SQR_TRACKER_DB": str(path)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process)
+    with serving(path) as url:
         yield url, path
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+browser = test_browser.browser
 
 
 def _tables(path: Path) -> dict[str, pd.DataFrame]:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -54,27 +56,25 @@ def wait_until_serving(url: str, server: subprocess.Popen, seconds: float = 60) 
     raise TimeoutError(f"no answer from {url} within {seconds} s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`streamlit run app.py` on a free port, over a freshly built demo file."""
-    path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
-    build_demo_file(path, schools=24, seed=5, today=date.today())
-    port = free_port()
+@contextmanager
+def serving(
+    data_file: Path,
+    *,
+    port: int | None = None,
+    cwd: Path = ROOT,
+    flags: Sequence[str] = (),
+) -> Iterator[str]:
+    """`streamlit run app.py` over the data file, on ``port`` (else a free one),
+    started in ``cwd`` with more ``flags``: its address, until the block ends."""
+    port = port or free_port()
     command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-    ]
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port), "--server.headless", "true", *flags,
+    ]  # fmt: skip
     process = subprocess.Popen(
         command,
-        cwd=ROOT,
-        env={**os.environ, "SQR_TRACKER_DB": str(path)},
+        cwd=cwd,
+        env={**os.environ, "SQR_TRACKER_DB": str(data_file)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -86,6 +86,15 @@ def server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`streamlit run app.py` on a free port, over a freshly built demo file."""
+    path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    build_demo_file(path, schools=24, seed=5, today=date.today())
+    with serving(path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,6 @@ inputs), or escaped by ``views.plain`` inside Markdown, and never as HTML."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -15,7 +12,7 @@ import streamlit as st
 from conftest import small_district
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
-from test_browser import ROOT, browser, free_port, wait_until_serving  # noqa: F401
+from test_browser import browser, serving  # noqa: F401
 from test_read_leaks import Sent, files, person, sent, unescaped  # noqa: F401
 
 from sqr_tracker import actions
@@ -230,24 +227,8 @@ def payload_server(tmp_path_factory):
     """`streamlit run app.py` on a free port, over the district with payloads."""
     path = tmp_path_factory.mktemp("payloads") / "district.duckdb"
     build(path).close()
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-               "--server.port", str(port), "--server.headless", "true"]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "SQR_TRACKER_DB": str(path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process)
+    with serving(path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def signed_in_page(browser, server: str, typed: str, school: str):  # noqa: F811

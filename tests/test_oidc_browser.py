@@ -5,10 +5,7 @@ on that server and on the demo."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from conftest import PEOPLE, small_district
 from oidc_provider import RunningProvider
 from playwright.sync_api import Page, expect
 from streamlit.source_util import page_icon_and_name
-from test_browser import ROOT, free_port, wait_until_serving
+from test_browser import free_port, serving
 
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.navigation import PAGES
@@ -86,25 +83,9 @@ def app(tmp_path_factory, provider, district) -> str:
     write_secrets(project, url, provider)
     # Streamlit reads the folder it starts from; a .streamlit/secrets.toml beside
     # app.py would win over it, so the flag names this one alone.
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.headless", "true",
-        "--secrets.files", str(project / ".streamlit" / "secrets.toml"),
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        cwd=project,
-        env={**os.environ, "SQR_TRACKER_DB": str(district[0])},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_until_serving(f"http://127.0.0.1:{port}", process)
+    flags = ["--secrets.files", str(project / ".streamlit" / "secrets.toml")]
+    with serving(district[0], port=port, cwd=project, flags=flags):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
