@@ -511,7 +511,7 @@ def _mark_deleted(
         stamp = now()
         row = tx.get(table, row_id)
         goal = tx.get("goals", row["goal_id"]) if table == "action_steps" else None
-        problem = _deletion_problem(store, what, row, goal, deleting)
+        problem = _deletion_problem(tx, what, row, goal, deleting)
         if problem:
             raise InvalidInput(f"The {what}", {"id": problem})
         mark = (stamp, user.id) if deleting else (None, None)
@@ -541,27 +541,22 @@ def _mark_deleted(
 
 
 def _deletion_problem(
-    store: Store, what: str, row: dict, goal: dict | None, deleting: bool
+    tx: Tx, what: str, row: dict, goal: dict | None, deleting: bool
 ) -> str | None:
     """Why a row cannot be deleted or restored as asked, if it cannot."""
     if goal is not None and goal["deleted_on"] is not None:
         return (
             f"its goal was deleted on {goal['deleted_on']:%-d %b %Y} by "
-            f"{_name(store, goal['deleted_by'])}: restore the goal first"
+            f"{tx.user_name(goal['deleted_by'])}: restore the goal first"
         )
     if deleting and row["deleted_on"] is not None:
         return (
             f"this {what} was already deleted on {row['deleted_on']:%-d %b %Y} by "
-            f"{_name(store, row['deleted_by'])}"
+            f"{tx.user_name(row['deleted_by'])}"
         )
     if not deleting and row["deleted_on"] is None:
         return f"this {what} is not deleted: there is nothing to restore"
     return None
-
-
-def _name(store: Store, user_id: int | None) -> str:
-    person = store.user_by_id(user_id) if user_id is not None else None
-    return person.name if person else "someone"
 
 
 def _kept_problem(store: Store, table: str, row_id: int, subject: str) -> str | None:

@@ -171,7 +171,7 @@ class Tx:
         ):
             who, when = (found[2], found[3]) if found else (None, None)
             raise StaleEdit(
-                "setting", self._user_name(who), when, found[1] if found else 0
+                "setting", self.user_name(who), when, found[1] if found else 0
             )
         self.rows(
             "INSERT OR REPLACE INTO settings VALUES (?, ?, ?, ?, ?)",
@@ -198,7 +198,7 @@ class Tx:
         if expected_version is not None and before["version"] != expected_version:
             raise StaleEdit(
                 _singular(table),
-                self._user_name(before["updated_by"]),
+                self.user_name(before["updated_by"]),
                 before["updated_on"],
                 before["version"],
             )
@@ -245,7 +245,8 @@ class Tx:
             ],
         )
 
-    def _user_name(self, user_id: int | None) -> str:
+    def user_name(self, user_id: int | None) -> str:
+        """The name of the user with this id, read inside the transaction."""
         if user_id is None:
             return "someone else"
         found = self.one("SELECT name FROM users WHERE id = ?", [user_id])
