@@ -24,10 +24,17 @@ own work around it.
   the district's size adds. An empty district made with ``sqr-tracker init``
   would not do: it offers no demo sign-in, and its pages show other widgets (no
   plan, no review to show). Target at state scale: at most 1.5x the floor.
+
+A server looks for installed Streamlit components once, when it starts; AppTest
+does it again on every new session's first run (reading the metadata of every
+installed package: a quarter of a second, more under load). Every session here
+is given the registry found once by this process, as a server's sessions share
+theirs, so a cold run holds what a new visitor's first run costs and not that.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -48,6 +55,7 @@ from common import (
     seconds,
     sql_log,
 )
+from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
 from sqr_tracker.config import DB_ENV, PROJECT_ROOT
@@ -69,6 +77,14 @@ def visits(quick: bool) -> list[tuple[PageSpec, Role]]:
     return list(first.values())
 
 
+@functools.cache
+def components() -> BidiComponentManager:
+    """The installed components, found once per process as a server finds them."""
+    found = BidiComponentManager()
+    found.discover_and_register_components(start_file_watching=False)
+    return found
+
+
 def session_on(path: Path, page: PageSpec, role: Role) -> AppTest:
     """A new AppTest session of the page on ``path``, signed in, not yet run."""
     store = reopened(path)
@@ -76,6 +92,7 @@ def session_on(path: Path, page: PageSpec, role: Role) -> AppTest:
     st.cache_data.clear()  # a cold run finds no cached answer either
     os.environ[DB_ENV] = str(path)
     app = AppTest.from_file(str(PROJECT_ROOT / page.path), default_timeout=TIMEOUT)
+    app._bidi_component_manager = components()  # AppTest has no public way to share
     app.session_state[DEMO_USER_KEY] = persona(store, role).id
     return app
 

@@ -95,13 +95,17 @@ _HEAT = {
 _LIGHT_TEXT = {"#e66101", "#0571b0"}
 
 
-def _cell_colour(level: object, levels: list[int]) -> str:
-    if level is None or pd.isna(level):
-        return "background-color: #f0f0f0; color: #555555"
+_NOT_RATED_COLOURS = "background-color: #f0f0f0; color: #555555"
+
+
+def _level_colours(levels: list[int]) -> dict[int, str]:
+    """Each level's cell style: its colour on the scale, with text that reads on it."""
     colours = _HEAT.get(len(levels)) or _spread(len(levels))
-    colour = colours[levels.index(int(level))]
-    text = "#ffffff" if colour in _LIGHT_TEXT else "#1a1a1a"
-    return f"background-color: {colour}; color: {text}"
+    return {
+        level: f"background-color: {colour}; color: "
+        + ("#ffffff" if colour in _LIGHT_TEXT else "#1a1a1a")
+        for level, colour in zip(levels, colours, strict=True)
+    }
 
 
 def _spread(count: int) -> tuple[str, ...]:
@@ -120,6 +124,53 @@ EVIDENCE_MARKS = {
 }
 
 
+# The most rows the heatmap colours and sends at once; a longer list is shown a
+# page at a time (a state's 10,000 schools would take seconds to colour).
+HEATMAP_PAGE_ROWS = 500
+
+
+def _heatmap_words(
+    table: pd.DataFrame, labels: dict[int, str], strengths: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table with each level's label (empty where not rated), and the cells
+    as shown: the label and its evidence marks, or "not rated"."""
+    codes = [c for c in table.columns if c not in HEATMAP_FIXED]
+    words = table.drop(columns="school_id").astype(object)
+    cells = words.copy()
+    for code in codes:
+        named = table[code].map(labels).astype(object)
+        rated = named.notna()
+        words[code] = named.where(rated, "")
+        marks = (
+            strengths[code].map(EVIDENCE_MARKS).fillna("").to_numpy()
+            if strengths is not None
+            else ""
+        )
+        shown = (words[code] + " " + marks).str.strip()
+        cells[code] = shown.where(rated, NOT_RATED)
+    return words, cells
+
+
+def _page_of(rows: int, key: str) -> slice:
+    """Which rows to show: all of them, or the page of them the user chose."""
+    if rows <= HEATMAP_PAGE_ROWS:
+        return slice(0, rows)
+    starts = list(range(0, rows, HEATMAP_PAGE_ROWS))
+
+    def label(start: int) -> str:
+        last = min(start + HEATMAP_PAGE_ROWS, rows)
+        return f"Schools {start + 1:,}–{last:,} of {rows:,}"
+
+    start = st.selectbox(
+        "Schools shown",
+        starts,
+        format_func=label,
+        key=f"{key}:rows:{rows}",
+        help="The list is shown a page at a time; the download holds every school.",
+    )
+    return slice(start, start + HEATMAP_PAGE_ROWS)
+
+
 def heatmap_table(
     table: pd.DataFrame,
     labels: dict[int, str],
@@ -128,25 +179,18 @@ def heatmap_table(
 ) -> None:
     """Schools by standards, each cell coloured by its level and naming it, and
     how strong the evidence behind it is; choosing a row opens the school's
-    plan."""
+    plan. A list longer than ``HEATMAP_PAGE_ROWS`` is shown a page at a time."""
     codes = [c for c in table.columns if c not in HEATMAP_FIXED]
     levels = sorted(labels)
-    shown = table.drop(columns="school_id")
-    words = shown.copy().astype(object)
-    for code in codes:
-        words[code] = [labels.get(int(v)) if pd.notna(v) else "" for v in shown[code]]
-    cells = words.copy()
-    for code in codes:
-        said = strengths[code] if strengths is not None else [""] * len(cells)
-        cells[code] = [
-            f"{word} {EVIDENCE_MARKS.get(said_word, '')}".strip() if word else NOT_RATED
-            for word, said_word in zip(words[code], said, strict=True)
-        ]
+    words, cells = _heatmap_words(table, labels, strengths)
+    rows = _page_of(len(table), key)
+    page, shown = table.iloc[rows], cells.iloc[rows]
+    styles = _level_colours(levels)
     colours = pd.DataFrame(
-        {code: [_cell_colour(v, levels) for v in shown[code]] for code in codes},
-        index=cells.index,
+        {code: page[code].map(styles).fillna(_NOT_RATED_COLOURS) for code in codes},
+        index=shown.index,
     )
-    styled = cells.style.apply(lambda _: colours, axis=None, subset=codes)
+    styled = shown.style.apply(lambda _: colours, axis=None, subset=codes)
     event = st.dataframe(
         styled,
         hide_index=True,
@@ -154,7 +198,7 @@ def heatmap_table(
         height=rows_height(min(len(shown), 20)),
         on_select="rerun",
         selection_mode="single-row",
-        key=selection_key(key, table["school_id"]),
+        key=selection_key(key, page["school_id"]),
         column_config={
             "school": st.column_config.TextColumn("School", pinned=True),
             "network": "Network",
@@ -163,7 +207,7 @@ def heatmap_table(
     )
     chosen = _chosen_row(event)
     if chosen is not None:
-        open_school_plan(table["school_id"].iloc[chosen])
+        open_school_plan(page["school_id"].iloc[chosen])
     legend = " · ".join(f"{level} {labels[level]}" for level in levels)
     marks = " · ".join(f"{mark} {word}" for word, mark in EVIDENCE_MARKS.items())
     st.caption(

@@ -382,6 +382,44 @@ def test_choosing_a_heatmap_row_opens_the_schools_plan(store):
     assert app.selectbox(key="school").value == table["school_id"].iloc[2]
 
 
+def test_a_long_heatmap_is_shown_a_page_at_a_time(store, deferred, monkeypatch):
+    """Past ``HEATMAP_PAGE_ROWS`` schools the heatmap shows one page of them,
+    chosen by a selectbox; each page holds exactly its schools' cells, a row
+    chosen on a later page opens that school's plan, and the download still
+    holds every school."""
+    from sqr_tracker import support_views
+
+    monkeypatch.setattr(support_views, "HEATMAP_PAGE_ROWS", 12)
+    app = app_on(store, OFFICE, "heatmap")
+    everyone = heat_expected(store, OFFICE)
+    assert len(everyone) == 30
+    pages = app.selectbox(key="heatmap:rows:30")
+    assert pages.options == [
+        "Schools 1–12 of 30",
+        "Schools 13–24 of 30",
+        "Schools 25–30 of 30",
+    ]
+    pd.testing.assert_frame_equal(heat_of(app), everyone.iloc[:12], check_dtype=False)
+    pages.set_value(24).run()
+    pd.testing.assert_frame_equal(heat_of(app), everyone.iloc[24:], check_dtype=False)
+    made = downloads_of(app, deferred)
+    csv = pd.read_csv(io.StringIO(made["CSV"]["data"]()), keep_default_na=False)
+    assert list(csv["school"]) == list(everyone["school"])
+    table, _ = needs_support.heatmap(store, store.user_by_email(OFFICE))
+    app.session_state[key_of(app, "heatmap")] = {
+        "selection": {"rows": [1], "columns": []}
+    }
+    app.run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "School plans"
+    assert app.selectbox(key="school").value == table["school_id"].iloc[25]
+
+
+def test_a_short_heatmap_offers_no_pages(store):
+    app = page_as(store, OFFICE, "heatmap")
+    assert [s.label for s in app.selectbox] == ["Network", "Level", "Sort by"]
+
+
 # -- bugs found: a chosen row outlives the list it was chosen in -------------------
 
 
