@@ -1153,8 +1153,11 @@ class Store:
                 FROM users u WHERE u.active AND u.role = 'site_team'
                 UNION
                 SELECT s.id, 2, 'principal', u.name, u.email
-                FROM schools s JOIN users u ON u.active AND (u.id = s.principal_id
-                     OR (u.role = 'principal' AND u.school_id = s.id))
+                FROM schools s JOIN users u ON u.active AND u.id = s.principal_id
+                UNION  -- two joins, not one on an OR: that would compare every pair
+                SELECT s.id, 2, 'principal', u.name, u.email
+                FROM schools s JOIN users u ON u.active AND u.role = 'principal'
+                     AND u.school_id = s.id
                 UNION
                 SELECT s.id, 3, 'network lead', u.name, u.email
                 FROM schools s JOIN users u ON u.active
