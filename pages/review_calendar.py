@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import district_views, review_calendar, session
+from sqr_tracker import cached, district_views, review_calendar, session
 from sqr_tracker.home import cycle_label, school_year
 
 store, user = session.require_page(__file__)
@@ -23,12 +23,12 @@ year = district_views.year_choice(
 cycle = cycle_label(year)
 
 st.subheader(f"When each school is due, as of {cycle}")
-due = review_calendar.due_years(store, user, year)
+due = cached.due_years(store, user, year)
 statuses = district_views.status_filter(due)
 district_views.due_table(review_calendar.with_status(due, statuses), year)
 
 st.subheader(f"Reviews in {cycle}, by phase")
-reviews = review_calendar.cycle_reviews(store, user, year, today)
+reviews = cached.cycle_reviews(store, user, year, today)
 phases = review_calendar.phase_counts(reviews)
 left, right = st.columns([1, 2])
 with left:
@@ -38,11 +38,11 @@ with right:
 district_views.review_table(reviews, year)
 
 st.subheader("Reviewer workload")
-district_views.workload_table(review_calendar.workload(store, user, year), year)
+district_views.workload_table(cached.workload(store, user, year), year)
 
 st.subheader("Reviewers close to home")
 st.caption(
     "A reviewer on the review of their own school, or of a school in their own "
     "network (or their school's network)."
 )
-district_views.conflict_warnings(review_calendar.conflicts(store, user, year), year)
+district_views.conflict_warnings(cached.conflicts(store, user, year), year)

@@ -14,6 +14,7 @@ from sqr_tracker import compliance as _compliance
 from sqr_tracker import exemplars as _exemplars
 from sqr_tracker import home as _home
 from sqr_tracker import needs_support as _needs_support
+from sqr_tracker import review_calendar as _review_calendar
 from sqr_tracker import validity as _validity
 from sqr_tracker.caching import cached_for_user
 
@@ -28,3 +29,7 @@ find_exemplars = cached_for_user(_exemplars.find_exemplars)
 district_view = cached_for_user(_exemplars.district_view)
 district_numbers = cached_for_user(_home.district_numbers)
 network_overview = cached_for_user(_home.network_overview)
+due_years = cached_for_user(_review_calendar.due_years)
+cycle_reviews = cached_for_user(_review_calendar.cycle_reviews)
+workload = cached_for_user(_review_calendar.workload)
+conflicts = cached_for_user(_review_calendar.conflicts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import small_district
 
@@ -247,4 +248,29 @@ def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, p
         getattr(cached, name) for name in dir(cached) if not name.startswith("_")
     ]
     questions = [f for f in wrapped if hasattr(f, "uncached")]
-    assert len(questions) == 11
+    assert len(questions) == 15
+
+
+def test_the_review_calendar_is_cached_per_user_and_sees_a_new_review(store, people):
+    """The review calendar's four questions answer as the package does for each
+    user in turn, and a review created in between is seen on the next read."""
+    from datetime import date
+
+    from sqr_tracker import cached, review_calendar
+
+    today, year = date(2026, 12, 3), 2026
+    office, lead = people["office"], people["lead.south"]
+    for user in (office, lead, office):
+        for name in ("due_years", "workload", "conflicts"):
+            got = getattr(cached, name)(store, user, year)
+            want = getattr(review_calendar, name)(store, user, year)
+            pd.testing.assert_frame_equal(got, want)
+        got = cached.cycle_reviews(store, user, year, today)
+        want = review_calendar.cycle_reviews(store, user, year, today)
+        pd.testing.assert_frame_equal(got, want)
+    before = cached.cycle_reviews(store, office, year, today)
+    new = {"school_id": 3, "cycle_year": year, "starts_on": date(2026, 9, 1)}
+    actions.create_review(store, office, new)
+    after = cached.cycle_reviews(store, office, year, today)
+    assert len(after) == len(before) + 1
+    assert 3 in after["school_id"].tolist()
