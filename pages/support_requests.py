@@ -5,18 +5,18 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import desk_views, session, support_desk, views
+from sqr_tracker import cached, desk_views, session, support_desk, views
 
 store, user = session.require_page(__file__)
 today = date.today()
-requests = support_desk.open_requests(store, user, today)
+requests = cached.open_requests(store, user, today)
 
 st.title("Support requests")
 st.caption(
     f"{support_desk.scope_line(user)} What schools asked for, who answers it, and "
     f"how long answers take, as of {views.when(today)}."
 )
-views.figures(support_desk.desk_figures(store, user, requests))
+views.figures(cached.desk_figures(store, user, requests))
 with st.expander("How the page counts"):
     for rule in support_desk.desk_rules():
         st.markdown(f"- {rule}")
@@ -28,4 +28,4 @@ st.subheader("Answer a request")
 desk_views.answer_panel(store, user, requests)
 
 st.subheader("Time to answer, by network")
-desk_views.times_table(support_desk.answer_times(store, user, today))
+desk_views.times_table(cached.answer_times(store, user, today))

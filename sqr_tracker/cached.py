@@ -15,6 +15,7 @@ from sqr_tracker import exemplars as _exemplars
 from sqr_tracker import home as _home
 from sqr_tracker import needs_support as _needs_support
 from sqr_tracker import review_calendar as _review_calendar
+from sqr_tracker import support_desk as _support_desk
 from sqr_tracker import validity as _validity
 from sqr_tracker.caching import cached_for_user
 
@@ -33,3 +34,6 @@ due_years = cached_for_user(_review_calendar.due_years)
 cycle_reviews = cached_for_user(_review_calendar.cycle_reviews)
 workload = cached_for_user(_review_calendar.workload)
 conflicts = cached_for_user(_review_calendar.conflicts)
+open_requests = cached_for_user(_support_desk.open_requests)
+desk_figures = cached_for_user(_support_desk.desk_figures)
+answer_times = cached_for_user(_support_desk.answer_times)

@@ -248,7 +248,7 @@ def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, p
         getattr(cached, name) for name in dir(cached) if not name.startswith("_")
     ]
     questions = [f for f in wrapped if hasattr(f, "uncached")]
-    assert len(questions) == 15
+    assert len(questions) == 18
 
 
 def test_the_review_calendar_is_cached_per_user_and_sees_a_new_review(store, people):
@@ -274,3 +274,32 @@ def test_the_review_calendar_is_cached_per_user_and_sees_a_new_review(store, peo
     after = cached.cycle_reviews(store, office, year, today)
     assert len(after) == len(before) + 1
     assert 3 in after["school_id"].tolist()
+
+
+def test_the_support_desk_is_cached_per_user_and_sees_a_new_request(store, people):
+    """The support desk's open list, figures and answer times answer as the
+    package does for each user in turn, and a new request is seen at once."""
+    from datetime import date
+
+    from sqr_tracker import cached, support_desk
+
+    today = date(2026, 12, 3)
+    office, lead = people["office"], people["lead.south"]
+    for user in (office, lead, office):
+        got = cached.open_requests(store, user, today)
+        want = support_desk.open_requests(store, user, today)
+        pd.testing.assert_frame_equal(got, want)
+        assert cached.desk_figures(store, user, got) == support_desk.desk_figures(
+            store, user, want
+        )
+        pd.testing.assert_frame_equal(
+            cached.answer_times(store, user, today),
+            support_desk.answer_times(store, user, today),
+        )
+    before = cached.open_requests(store, office, today)
+    actions.request_support(
+        store, people["principal.b"], {"school_id": 2, "need": "Help with S1"}
+    )
+    after = cached.open_requests(store, office, today)
+    assert len(after) == len(before) + 1
+    assert cached.desk_figures(store, office, after)["Open requests"] == len(after)
