@@ -130,8 +130,7 @@ def weighted_kappa(
     chance = float((weights * expected).sum())
     if chance == 0:
         return None
-    kappa = 1 - float((weights * observed).sum()) / chance
-    return round(kappa, 12) + 0.0  # float noise off, and no "-0.00"
+    return _rounded(1 - float((weights * observed).sum()) / chance)
 
 
 def lean_words(lean: float | None) -> str:
@@ -216,8 +215,7 @@ def cycle_choices(store: Store, user: User | None) -> list[int]:
     """The cycle years of published reviews holding reviewers' ratings, newest
     first."""
     require_central_office(store, user)
-    years = store.reviewer_ratings()["cycle_year"].unique()
-    return sorted((int(year) for year in years), reverse=True)
+    return sorted(store.reviewer_rating_cycles(), reverse=True)
 
 
 def calibration(
@@ -368,12 +366,7 @@ def agreement(
             lean=("gap", "mean"),
         )
     )
-    kappas = [
-        {**dict(zip(keys, key, strict=True)),
-         "kappa": weighted_kappa(part["level"].tolist(),
-                                 part["consensus"].astype(int).tolist(), levels)}
-        for key, part in compared.groupby(keys)
-    ]  # fmt: skip
+    kappas = group_kappas(compared, keys, levels)
     distance = (pairs["level"] - pairs["other_level"]).abs()
     between = (
         pairs.assign(same=distance == 0, near=distance <= 1)
@@ -386,13 +379,78 @@ def agreement(
     )
     table = (
         groups.merge(against, on=keys, how="left")
-        .merge(pd.DataFrame(kappas, columns=[*keys, "kappa"]), on=keys, how="left")
+        .merge(kappas, on=keys, how="left")
         .merge(between, on=keys, how="left")
     )
     table[["n", "pairs"]] = table[["n", "pairs"]].fillna(0).astype("int64")
     floats = ["exact", "adjacent", "kappa", "lean", "pair_exact", "pair_adjacent"]
     table[floats] = table[floats].astype("float64")
     return table.reset_index(drop=True)
+
+
+def group_kappas(
+    compared: pd.DataFrame, keys: list[str], levels: Sequence[int]
+) -> pd.DataFrame:
+    """``weighted_kappa`` of each group of ``keys`` among the ratings compared
+    (level and consensus), every group at once: the keys and a kappa column.
+
+    A group rating a level off the scale has a scale of its own and is worked
+    out alone; every other group shares the scale, so its confusion matrix is
+    one slice of an array of them all, summed in the same order as
+    ``weighted_kappa`` sums one, which gives the same value to the last bit."""
+    grouped = compared.groupby(keys)
+    heads = grouped.size().reset_index()[keys]
+    group = grouped.ngroup().to_numpy()
+    rater = compared["level"].to_numpy(dtype="int64")
+    consensus = compared["consensus"].to_numpy(dtype="float64").astype("int64")
+    scale = np.array(sorted(set(levels)), dtype="int64")
+    count = len(scale)
+    on_scale = np.isin(rater, scale) & np.isin(consensus, scale)
+    alone = set(np.unique(group[~on_scale]).tolist())
+    kappas: list[float | None] = [None] * len(heads)
+    if count >= 2:
+        shared = on_scale & ~np.isin(group, list(alone))
+        for index, kappa in _shared_scale_kappas(
+            group[shared],
+            np.searchsorted(scale, rater[shared]),
+            np.searchsorted(scale, consensus[shared]),
+            len(heads),
+            count,
+        ):
+            kappas[index] = kappa
+    for index in sorted(alone):
+        rows = group == index
+        kappas[index] = weighted_kappa(
+            rater[rows].tolist(), consensus[rows].tolist(), levels
+        )
+    return heads.assign(kappa=pd.Series(kappas, index=heads.index, dtype=object))
+
+
+def _shared_scale_kappas(
+    group: np.ndarray, rows: np.ndarray, columns: np.ndarray, groups: int, count: int
+) -> list[tuple[int, float | None]]:
+    """(group, kappa) for each group with ratings, from each rating's group and
+    places on a scale of ``count`` levels; the steps are ``weighted_kappa``'s."""
+    cells = (group * count + rows) * count + columns
+    flat = np.bincount(cells, minlength=groups * count * count).astype("float64")
+    sizes = np.bincount(group, minlength=groups)
+    totals = np.maximum(sizes, 1).astype("float64")[:, None, None]
+    observed = flat.reshape(groups, count, count) / totals
+    expected = observed.sum(axis=2)[:, :, None] * observed.sum(axis=1)[:, None, :]
+    i, j = np.indices((count, count))
+    weights = (i - j) ** 2 / (count - 1) ** 2
+    square = count * count
+    chance = (weights * expected).reshape(groups, square).sum(axis=1)
+    seen = (weights * observed).reshape(groups, square).sum(axis=1)
+    kappas = 1 - seen / np.where(chance == 0, 1.0, chance)
+    return [
+        (index, None if chance[index] == 0 else _rounded(float(kappas[index])))
+        for index in np.flatnonzero(sizes).tolist()
+    ]
+
+
+def _rounded(kappa: float) -> float:
+    return round(kappa, 12) + 0.0  # float noise off, and no "-0.00"
 
 
 def _sides(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,198 @@
+"""Calibration's figures computed every group at once give exactly what the
+group-by-group definition gives: on the hand-built district of
+tests/test_calibration.py, on generated demo districts, and on random ratings.
+
+The reference below is ``agreement`` as it was defined before the kappas were
+computed for every group at once: one ``weighted_kappa`` call per group."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_calibration import FIVE_LEVELS, REVIEWS, district, office
+
+from sqr_tracker import calibration
+from sqr_tracker.calibration import group_kappas, weighted_kappa
+from sqr_tracker.demo import build_demo_file
+from sqr_tracker.store import Store
+
+
+def reference_agreement(ratings, pairs, keys, levels) -> pd.DataFrame:
+    """``calibration.agreement`` with one ``weighted_kappa`` per group."""
+    groups = ratings[keys].drop_duplicates()
+    compared = ratings.dropna(subset=["consensus"])
+    gap = compared["level"].astype(float) - compared["consensus"].astype(float)
+    against = (
+        compared.assign(gap=gap, same=gap == 0, near=gap.abs() <= 1)
+        .groupby(keys, as_index=False)
+        .agg(
+            n=("gap", "size"),
+            exact=("same", "mean"),
+            adjacent=("near", "mean"),
+            lean=("gap", "mean"),
+        )
+    )
+    kappas = [
+        {
+            **dict(zip(keys, key, strict=True)),
+            "kappa": weighted_kappa(
+                part["level"].tolist(), part["consensus"].astype(int).tolist(), levels
+            ),
+        }
+        for key, part in compared.groupby(keys)
+    ]
+    distance = (pairs["level"] - pairs["other_level"]).abs()
+    between = (
+        pairs.assign(same=distance == 0, near=distance <= 1)
+        .groupby(keys, as_index=False)
+        .agg(
+            pairs=("same", "size"),
+            pair_exact=("same", "mean"),
+            pair_adjacent=("near", "mean"),
+        )
+    )
+    table = (
+        groups.merge(against, on=keys, how="left")
+        .merge(pd.DataFrame(kappas, columns=[*keys, "kappa"]), on=keys, how="left")
+        .merge(between, on=keys, how="left")
+    )
+    table[["n", "pairs"]] = table[["n", "pairs"]].fillna(0).astype("int64")
+    floats = ["exact", "adjacent", "kappa", "lean", "pair_exact", "pair_adjacent"]
+    table[floats] = table[floats].astype("float64")
+    return table.reset_index(drop=True)
+
+
+def assert_same(found, expected) -> None:
+    """Two ``Calibration`` answers hold the same values, field by field."""
+    for field in fields(found):
+        mine, theirs = getattr(found, field.name), getattr(expected, field.name)
+        if isinstance(mine, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+        else:
+            assert mine == theirs, field.name
+
+
+def assert_as_before(store: Store, user, monkeypatch) -> int:
+    """Every cycle and all cycles together give what the reference gives;
+    returns how many reviewers were compared."""
+    years = [None, *calibration.cycle_choices(store, user)]
+    for year in years:
+        found = calibration.calibration(store, user, year)
+        with monkeypatch.context() as patch:
+            patch.setattr(calibration, "agreement", reference_agreement)
+            expected = calibration.calibration(store, user, year)
+        assert_same(found, expected)
+    return len(calibration.calibration(store, user).reviewers)
+
+
+def test_the_hand_built_district_gives_the_same_answers(tmp_path, monkeypatch):
+    store = Store.open(tmp_path / "calibration.duckdb")
+    store.bulk_load(district(), {"is_demo": "false"})
+    try:
+        assert assert_as_before(store, office(store), monkeypatch) == 4
+    finally:
+        store.close()
+
+
+def test_a_five_level_scale_with_a_level_off_the_scale_gives_the_same(
+    tmp_path, monkeypatch
+):
+    # Level 6 is on no scale: the groups rating it are worked out alone.
+    reviews = [
+        *REVIEWS,
+        (8, 6, 2024, date(2025, 6, 1), {1: 6, 2: 5}, {10: {1: 5, 2: 6}, 13: {1: 6}}),
+    ]
+    store = Store.open(tmp_path / "five.duckdb")
+    store.bulk_load(district(reviews, FIVE_LEVELS), {"is_demo": "false"})
+    try:
+        assert assert_as_before(store, office(store), monkeypatch) == 4
+        ratings = store.reviewer_ratings()
+        assert set(ratings["level"]) | set(ratings["consensus"]) >= {6}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("schools", "seed"), [(24, 11), (60, 4)])
+def test_generated_districts_give_the_same_answers(
+    tmp_path, monkeypatch, schools, seed
+):
+    path = tmp_path / "demo.duckdb"
+    build_demo_file(path, schools=schools, seed=seed, today=date(2026, 12, 3))
+    store = Store.open(path)
+    try:
+        central = store.user_by_email("central.office@demo.sqr")
+        assert assert_as_before(store, central, monkeypatch) > 5
+    finally:
+        store.close()
+
+
+# -- random ratings ----------------------------------------------------------------
+
+LEVELS = [1, 2, 3, 4]
+
+
+@st.composite
+def rated(draw) -> pd.DataFrame:
+    """Ratings of a few reviewers in a few cycles, levels now and then off the
+    scale, the consensus now and then missing."""
+    count = draw(st.integers(min_value=0, max_value=60))
+    level = st.integers(min_value=0, max_value=6)
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.integers(min_value=1, max_value=5),
+                st.integers(min_value=2022, max_value=2024),
+                st.integers(min_value=1, max_value=3),
+                level,
+                st.one_of(st.none(), level),
+            ),
+            min_size=count,
+            max_size=count,
+        )
+    )
+    frame = pd.DataFrame(
+        rows, columns=["reviewer_id", "cycle_year", "standard_id", "level", "consensus"]
+    )
+    return frame.astype({"consensus": "float64", "level": "int64"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(ratings=rated(), keys=st.sampled_from([
+    ["reviewer_id"], ["standard_id"], ["reviewer_id", "cycle_year"],
+    ["standard_id", "cycle_year"],
+]), levels=st.sampled_from([LEVELS, [1, 2, 3, 4, 5], [3], [2, 4]]))  # fmt: skip
+def test_random_ratings_give_the_same_figures(ratings, keys, levels):
+    ratings = ratings.assign(review_id=range(len(ratings)))
+    pairs = calibration.reviewer_pairs(ratings)
+    pd.testing.assert_frame_equal(
+        calibration.agreement(ratings, pairs, keys, levels),
+        reference_agreement(ratings, pairs, keys, levels),
+        check_exact=True,
+    )
+
+
+def test_every_group_at_once_matches_weighted_kappa_to_the_last_bit():
+    draw = np.random.default_rng(9)
+    for count in range(2, 8):
+        sizes = draw.integers(1, 40, 300)
+        reviewer = np.repeat(np.arange(len(sizes)), sizes)
+        level = draw.integers(1, count + 1, len(reviewer))
+        near = np.clip(level + draw.integers(-1, 2, len(level)), 1, count)
+        consensus = np.where(draw.random(len(level)) < 0.3, level, near)
+        compared = pd.DataFrame(
+            {"reviewer_id": reviewer, "level": level, "consensus": consensus}
+        )
+        scale = list(range(1, count + 1))
+        found = group_kappas(compared, ["reviewer_id"], scale)
+        expected = [
+            weighted_kappa(part["level"].tolist(), part["consensus"].tolist(), scale)
+            for _, part in compared.groupby("reviewer_id")
+        ]
+        assert found["reviewer_id"].tolist() == list(range(len(sizes)))
+        assert found["kappa"].tolist() == expected
