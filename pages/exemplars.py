@@ -50,7 +50,7 @@ with tabs[0]:
 
 with tabs[1]:
     exemplar_views.same_work(
-        exemplars.working_on_the_same(store, user, school_id, standard_id)
+        cached.working_on_the_same(store, user, school_id, standard_id)
     )
 
 with tabs[2]:

@@ -3,7 +3,7 @@ self-reflection beside the team's, and every standard against every measure."""
 
 import streamlit as st
 
-from sqr_tracker import cached, desk_views, evidence, evidence_views, session, validity
+from sqr_tracker import cached, desk_views, evidence_views, session, validity
 
 store, user = session.require_page(__file__)
 
@@ -38,7 +38,7 @@ st.caption(
     "Per standard, over published reviews holding both ratings: how often they "
     "differ, how often the school rated itself higher, and by how many levels."
 )
-desk_views.disagreement_table(validity.self_team_disagreement(store, user))
+desk_views.disagreement_table(cached.self_team_disagreement(store, user))
 
 st.subheader("Blind spots, hidden strengths, and coming closer")
 st.caption(
@@ -47,7 +47,7 @@ st.caption(
     "schools' self-reflections came closer to the team's between their last two "
     "reviews."
 )
-evidence_views.district_self_gap(evidence.district_self_gap(store, user))
+evidence_views.district_self_gap(cached.district_self_gap(store, user))
 
 st.subheader("Every measure against every standard")
 st.caption(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqr_tracker import calibration as _calibration
 from sqr_tracker import compliance as _compliance
+from sqr_tracker import evidence as _evidence
 from sqr_tracker import exemplars as _exemplars
 from sqr_tracker import home as _home
 from sqr_tracker import needs_support as _needs_support
@@ -26,8 +27,11 @@ calibration = cached_for_user(_calibration.calibration)
 compliance = cached_for_user(_compliance.compliance)
 ratings_and_outcomes = cached_for_user(_validity.ratings_and_outcomes)
 trust_matrix = cached_for_user(_validity.trust_matrix)
+self_team_disagreement = cached_for_user(_validity.self_team_disagreement)
+district_self_gap = cached_for_user(_evidence.district_self_gap)
 find_exemplars = cached_for_user(_exemplars.find_exemplars)
 district_view = cached_for_user(_exemplars.district_view)
+working_on_the_same = cached_for_user(_exemplars.working_on_the_same)
 district_numbers = cached_for_user(_home.district_numbers)
 network_overview = cached_for_user(_home.network_overview)
 due_years = cached_for_user(_review_calendar.due_years)

@@ -3,12 +3,13 @@ or Excel file, all or nothing, and exported as the same columns.
 
 An import reads the file, checks every column over its distinct cells (never
 row by row), resolves codes, names and emails against the store inside one
-transaction, and writes only the rows that are new or changed: a changed row
-gets one version more, an unchanged one is not touched. Any problem anywhere
-rolls the import back and is reported by file, row and column, the first 50 of
-them exactly, then how many more. Each import adds one history entry. A file
-holds at most ``MAX_ROWS`` rows, and an upload in the app at most the server's
-upload size.
+transaction, matches the rows with the stored ones in DuckDB (a join, not the
+stored rows read out), and writes only the rows that are new or changed: a
+changed row gets one version more, an unchanged one is not touched. Any
+problem anywhere rolls the import back and is reported by file, row and column,
+the first 50 of them exactly, then how many more. Each import adds one history
+entry. A file holds at most ``MAX_ROWS`` rows, and an upload in the app at most
+the server's upload size.
 
 Rows are numbered as a spreadsheet numbers them: the header is row 1 and the
 first data row is row 2. A column the file leaves out keeps what is stored in
@@ -31,12 +32,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sqr_tracker.auth import authorize
 from sqr_tracker.district_columns import (
     combine,
-    joint_keys,
-    positions,
+    joint_codes,
     read_column,
     same,
 )
@@ -335,20 +336,18 @@ def _upsert(job: Job, batch: Batch) -> tuple[int, int, int]:
         incoming = incoming[~job.skip].reset_index(drop=True)
     ident = ["id"] if batch.has_id else list(batch.match)
     written = [c for c in incoming.columns if c != "id" and c not in batch.compare_only]
-    stored = store.table_rows(tx, table, list(dict.fromkeys([*ident, *written])))
-    for column in batch.compare_only:
-        extra = batch.stored_extra[column]
-        stored[column] = stored[ident[0]].map(extra).fillna("")
-    if stored.empty:  # a first import: every row is new
-        found = np.full(len(incoming), -1)
-    else:
-        lk, rk = joint_keys([incoming[m] for m in batch.match],
-                            [stored[m] for m in batch.match])  # fmt: skip
-        found = positions(lk, rk)
-    old = found >= 0
-    before = stored.iloc[found[old]].reset_index(drop=True)
+    found, equal = _matched(job, batch, incoming, ident, written)
+    old = np.zeros(len(incoming), dtype=bool)
+    old[found["_pos"].to_numpy()] = True
+    before = found[ident]
     after = incoming[old].reset_index(drop=True)
-    differs = {c: ~same(after[c], before[c]) for c in [*written, *batch.compare_only]}
+    differs = {
+        c: np.zeros(len(after), dtype=bool) if c in equal
+        else found[f"_differs_{c}"].to_numpy(bool) for c in written
+    }  # fmt: skip
+    for column in batch.compare_only:
+        stored = before[ident[0]].map(batch.stored_extra[column]).fillna("")
+        differs[column] = ~same(after[column], stored)
     moved = np.logical_or.reduce([np.zeros(len(after), dtype=bool), *differs.values()])
     new = incoming[~old].copy()
     if batch.has_id and "id" not in new:
@@ -359,18 +358,79 @@ def _upsert(job: Job, batch: Batch) -> tuple[int, int, int]:
         inserted = _stamped(inserted, job)
     store.insert_rows(tx, table, inserted)
     changed = after[moved].copy()
-    sets = [c for c in written if c not in batch.match or differs[c][moved].any()]
-    update = changed[sets].copy()
+    # A column that no changed row changes keeps what it holds.
+    update = changed[[c for c in written if differs[c][moved].any()]].copy()
     for column in ident:
         update[f"_where_{column}"] = before.loc[moved, column].to_numpy()
-    if batch.versioned:
-        update = _stamped(update, job)
-    store.update_rows(tx, table, update, where=ident, bump_version=batch.versioned)
+    stamp = (job.user.id if job.user else None, job.stamp)
+    store.update_rows(tx, table, update, where=ident, bump_version=batch.versioned,
+                      stamp=stamp if batch.versioned else None)  # fmt: skip
     if batch.links is not None:
         if batch.has_id:
             changed["id"] = before.loc[moved, "id"].to_numpy()
         batch.links(job, pd.concat([new, changed], ignore_index=True))
     return len(new), int(moved.sum()), int((~moved).sum())
+
+
+def _matched(
+    job: Job,
+    batch: Batch,
+    incoming: pd.DataFrame,
+    returned: list[str],
+    compared: list[str],
+) -> tuple[pd.DataFrame, set[str]]:
+    """Per incoming row that a stored row matches by the batch's key (text
+    ignoring case, missing equal to missing), the first such stored row: the
+    row's position (``_pos``), the stored ``returned`` columns and, per
+    ``compared`` column, whether the two differ; in the incoming rows' order.
+    Also the compared columns that a match makes equal (keys that are not
+    text), which are not compared. DuckDB joins the rows; text keys are
+    coded here first, over their distinct values, so that case is ignored
+    as everywhere else."""
+    plain = {m for m in batch.match if _plain_values(incoming[m])}
+    rows = incoming[[c for c in compared if c not in plain]].reset_index(drop=True)
+    rows.insert(0, "_pos", np.arange(len(rows), dtype=np.int64))
+    keys: dict[str, pd.DataFrame | None] = {}
+    for n, name in enumerate(batch.match):
+        values = incoming[name].reset_index(drop=True)
+        if name in plain:
+            rows[f"_key{n}"], keys[name] = values, None
+            continue
+        stored = job.store.distinct_values(job.tx, batch.table, name)
+        mine, theirs = joint_codes(values, stored.reset_index(drop=True), lower=True)
+        rows[f"_key{n}"] = mine
+        keys[name] = pd.DataFrame({"value": stored.to_numpy(object), "code": theirs})
+    arrow = pa.Table.from_pandas(rows, preserve_index=False)
+    for place, kind in enumerate(arrow.schema.types):
+        if pa.types.is_dictionary(kind):  # a categorical: compared as its values
+            values = arrow.column(place).cast(kind.value_type)
+            arrow = arrow.set_column(place, arrow.field(place).name, values)
+    found = job.store.matched_rows(
+        job.tx, batch.table, arrow, keys=keys, returned=returned,
+        compared=[c for c in compared if c not in plain],
+    )  # fmt: skip
+    at = found["_pos"].to_numpy()
+    if np.bincount(at, minlength=1).max(initial=0) <= 1:  # each matched once
+        order = np.full(len(incoming), -1)
+        order[at] = np.arange(len(at))
+        order = order[order >= 0]
+    else:  # stored rows sharing a key: the first in storage order
+        order = np.lexsort((found["_rowid"].to_numpy(), at))
+        order = order[np.r_[True, at[order][1:] != at[order][:-1]]]
+    return found.iloc[order].reset_index(drop=True), plain
+
+
+def _plain_values(values: pd.Series) -> bool:
+    """Whether a key column's values compare as they are in SQL (numbers,
+    flags, dates), not as text."""
+    kind = values.dtype
+    if isinstance(kind, pd.CategoricalDtype):
+        return False
+    return (
+        pd.api.types.is_numeric_dtype(kind)
+        or pd.api.types.is_bool_dtype(kind)
+        or pd.api.types.is_datetime64_any_dtype(kind)
+    )
 
 
 def _stamped(frame: pd.DataFrame, job: Job) -> pd.DataFrame:

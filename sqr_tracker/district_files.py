@@ -71,7 +71,10 @@ class Cells:
     @classmethod
     def of(cls, raw: pd.Series | pa.ChunkedArray) -> Cells:
         if isinstance(raw, pa.ChunkedArray):
-            encoded = pc.dictionary_encode(raw.combine_chunks())
+            if pa.types.is_dictionary(raw.type):  # read as codes: one dictionary
+                encoded = raw.unify_dictionaries().combine_chunks()
+            else:
+                encoded = pc.dictionary_encode(raw.combine_chunks())
             codes = encoded.indices.to_numpy(zero_copy_only=False)
             distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
         else:
@@ -241,6 +244,9 @@ def _csv_by_arrow(data: bytes) -> list[pa.ChunkedArray] | None:
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return None
     names = [f"c{i}" for i in range(width)]
+    # Each column read as codes into its distinct cells, which is what
+    # Cells keeps (and quicker than reading the text, then coding it).
+    coded = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data),
@@ -249,7 +255,7 @@ def _csv_by_arrow(data: bytes) -> list[pa.ChunkedArray] | None:
             # then read in parallel blocks.
             parse_options=pa_csv.ParseOptions(newlines_in_values=b'"' in data),
             convert_options=pa_csv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={n: coded for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),

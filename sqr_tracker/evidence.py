@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sqr_tracker.auth import Action, authorize
@@ -223,26 +224,62 @@ def summarise(items: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
 
 def strengths(items: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
     """Per finding with evidence items: its strength word only, as ``summarise``
-    judges it, in one pass over the items (for views of many schools)."""
-    kinds: dict[tuple[int, int], set[str]] = {}
-    warnings: dict[tuple[int, int], list[str]] = {}
-    columns = ["review_id", "standard_id", "source"]
-    counts = ["survey_respondents", "survey_invited"]
-    for review, standard, source, answered, invited in items[
-        columns + counts
-    ].itertuples(index=False):
-        key = (int(review), int(standard))
-        found, warned = kinds.setdefault(key, set()), warnings.setdefault(key, [])
-        if not _missing(source):
-            found.add(str(source))
-        if source == Source.SURVEY:
-            warned.append(survey_warning(_count(answered), _count(invited), limits))
+    judges it, every finding at once (for views of many schools)."""
+    columns = ["review_id", "standard_id", "strength"]
+    if items.empty:
+        return pd.DataFrame([], columns=columns)
+    sources = items["source"].astype(object)
+    keyed = pd.DataFrame(
+        {
+            "review_id": items["review_id"].astype(int).to_numpy(),
+            "standard_id": items["standard_id"].astype(int).to_numpy(),
+            "source": sources.where(sources.isna(), sources.map(str)).to_numpy(),
+            "very": False,
+            "warned": False,
+        }
+    )
+    survey = (sources == Source.SURVEY).to_numpy(dtype=bool)
+    words = _survey_warnings(items[survey], limits)
+    keyed.loc[survey, "very"] = words == VERY_LIMITED
+    keyed.loc[survey, "warned"] = words != ""
+    found = keyed.groupby(["review_id", "standard_id"], sort=True).agg(
+        kinds=("source", "nunique"), very=("very", "any"), warned=("warned", "any")
+    )
+    kinds, very = found["kinds"].to_numpy(), found["very"].to_numpy(dtype=bool)
+    plain = ~found["warned"].to_numpy(dtype=bool)
     strong = int(limits["evidence_strong_kinds"])
+    strength = np.select(
+        [kinds == 0, (kinds == 1) | very, (kinds >= strong) & plain],
+        [NONE, THIN, STRONG],
+        MODERATE,
+    )
     rows = [
-        (*key, strength_of(len(kinds[key]), warnings[key], strong))
-        for key in sorted(kinds)
+        (int(review), int(standard), word)
+        for (review, standard), word in zip(found.index, strength.tolist(), strict=True)
     ]
-    return pd.DataFrame(rows, columns=["review_id", "standard_id", "strength"])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _survey_warnings(surveys: pd.DataFrame, limits) -> np.ndarray:
+    """``survey_warning`` of each survey row, compared exactly as fractions."""
+    answered = [_count(v) for v in surveys["survey_respondents"].astype(object)]
+    invited = [_count(v) for v in surveys["survey_invited"].astype(object)]
+    words = np.array([""] * len(answered), dtype=object)
+    for word, limit in (
+        (LIMITED, limits["survey_limited_below"]),
+        (VERY_LIMITED, limits["survey_very_limited_below"]),
+    ):
+        bound = _as_fraction(limit)
+        top, bottom = bound.numerator, bound.denominator
+        below = [
+            a is not None and i and (a * bottom - top * i) * (1 if i > 0 else -1) < 0
+            for a, i in zip(answered, invited, strict=True)
+        ]
+        words[np.array(below, dtype=bool)] = word
+    pairs = zip(answered, invited, strict=True)
+    no_rate = [a is None or i is None or i == 0 for a, i in pairs]
+    words[np.array(no_rate, dtype=bool)] = NO_RATE
+    return words
 
 
 def finding_evidence(
@@ -501,8 +538,10 @@ def rating_lines(
     """Per review, one line on the evidence behind its rating of a standard:
     the strength and the kinds of evidence, no counts (for exemplar cards; the
     caller checks the permission)."""
-    found = findings_evidence(store, review_ids)
-    found = found[found["standard_id"] == standard_id]
+    # Each finding is summarised on its own items: only the standard's are read.
+    items = store.evidence_items([int(r) for r in review_ids])
+    items = items[items["standard_id"] == standard_id]
+    found = summarise(items, district_settings(store))
     lines = {
         int(row.review_id): f"Evidence behind this rating: {row.strength} "
         f"({kinds_sentence(row.sources)})"
@@ -721,12 +760,14 @@ def district_self_gap(store: Store, user: User | None) -> DistrictSelfGap:
             f"A {user.role.label.lower()} cannot compare self-reflections across "
             "schools: that is for the central office and network leads."
         ) from None
-    table = validity.self_team_disagreement(store, user)
-    rows = store.self_and_consensus(scope).dropna(subset=["self", "consensus"])
+    found = store.self_and_consensus(scope)  # read once for the table and the rest
+    standards = store.standards()
+    order = {int(sid): place for place, sid in enumerate(standards["id"])}
+    table = validity.disagreement_of(found, order)
+    rows = found.dropna(subset=["self", "consensus"])
     rows = rows.assign(gap=rows["self"].astype(int) - rows["consensus"].astype(int))
     table = table.merge(gap_counts(rows), on="code", how="left")
     table[COUNT_COLUMNS] = table[COUNT_COLUMNS].fillna(0).astype("int64")
-    standards = store.standards()
     top = set(standards.loc[standards["parent_code"].isna(), "id"])
     trends = school_trends(
         rows[rows["standard_id"].isin(top)], store.published_review_cycles(scope)
@@ -767,15 +808,24 @@ def gap_counts(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def school_trends(rows: pd.DataFrame, cycles: pd.DataFrame) -> pd.Series:
-    """Per school: ``trend_of`` its reviews compared ('' with fewer than two)."""
+    """Per school: ``trend_of`` its reviews compared ('' with fewer than two),
+    every school at once. The mean gaps of the last two reviews are compared
+    exactly, as fractions, by multiplying each total by the other's count."""
     dated = rows.merge(cycles, on=["review_id", "school_id"])
-    return pd.Series(
-        {
-            school: trend_of(reviews_compared(group))
-            for school, group in dated.groupby("school_id")
-        },
-        dtype=object,
+    reviews = (
+        dated.assign(levels=dated["gap"].abs())
+        .groupby(["school_id", "cycle_year", "review_id"], as_index=False)
+        .agg(standards=("gap", "size"), total_gap=("levels", "sum"))
     )
+    last = reviews.groupby("school_id").tail(2)
+    latest = last.drop_duplicates("school_id", keep="last").set_index("school_id")
+    before = last[last.duplicated("school_id", keep="last")].set_index("school_id")
+    both = before.index
+    now = latest.loc[both, "total_gap"] * before["standards"]
+    then = before["total_gap"] * latest.loc[both, "standards"]
+    trends = pd.Series("", index=latest.index.rename(None), dtype=object)
+    trends[both] = np.select([now < then, now > then], [CLOSER, FURTHER], AS_CLOSE)
+    return trends
 
 
 def narrowing_sentence(schools: int, closer: int, further: int, same: int) -> str:

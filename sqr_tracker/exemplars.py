@@ -328,13 +328,18 @@ def working_on_the_same(
     }
     own = {_key(s) for s in areas.get(school_id, [])}
     goals = store.open_goals_on(standard_id)
+    goals_of = dict(list(goals.groupby("school_id", sort=False)))
+    # Only a school with an open goal, or rated at most the middle with an area
+    # for growth named, can share the work: the others are not looked at.
+    low = set(ratings.index[ratings["rating"] <= middle])
+    no_goals, rating_of = goals.iloc[:0], ratings["rating"]
     rows = []
     for peer in schools.index:
-        if peer == school_id:
+        if peer == school_id or not (
+            peer in goals_of or (peer in low and areas.get(peer))
+        ):
             continue
-        row = _shared(
-            peer, goals[goals["school_id"] == peer], ratings, areas, own, middle
-        )
+        row = _shared(peer, goals_of.get(peer, no_goals), rating_of, areas, own, middle)
         if row is not None:
             rows.append(row)
     if not rows:
@@ -370,14 +375,14 @@ def _key(statement: str) -> str:
 def _shared(
     peer: int,
     goals: pd.DataFrame,
-    ratings: pd.DataFrame,
+    rating_of: pd.Series,
     areas: dict[int, list[str]],
     own: set[str],
     middle: float,
 ) -> dict | None:
     reasons = []
     shared = [s for s in areas.get(peer, []) if _key(s) in own]
-    rating = ratings["rating"].get(peer)
+    rating = rating_of.get(peer)
     struggling = (
         rating is not None and not pd.isna(rating) and rating <= middle
         and bool(areas.get(peer))

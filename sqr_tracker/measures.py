@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -107,12 +108,15 @@ def period_label(value: Any) -> str:
     return str(value)
 
 
-def _describe(count: int, what: str, labels: list[str], start: int, end: int) -> str:
-    return f"{count} points in a row {what} ({labels[start]} to {labels[end]})"
+Labels = Callable[[int], str]
+
+
+def _describe(count: int, what: str, label: Labels, start: int, end: int) -> str:
+    return f"{count} points in a row {what} ({label(start)} to {label(end)})"
 
 
 def _shifts(
-    points: np.ndarray, median: float, needed: int, labels: list[str]
+    points: np.ndarray, median: float, needed: int, label: Labels
 ) -> list[Signal]:
     signals: list[Signal] = []
     side, start, last, count = 0, 0, 0, 0
@@ -127,7 +131,7 @@ def _shifts(
                     direction,
                     start,
                     last,
-                    _describe(count, what, labels, start, last),
+                    _describe(count, what, label, start, last),
                 )
             )
 
@@ -145,7 +149,7 @@ def _shifts(
     return signals
 
 
-def _trends(points: np.ndarray, needed: int, labels: list[str]) -> list[Signal]:
+def _trends(points: np.ndarray, needed: int, label: Labels) -> list[Signal]:
     # A run of equal values counts once, at its first point.
     firsts = [i for i in range(len(points)) if i == 0 or points[i] != points[i - 1]]
     steps = [
@@ -169,7 +173,7 @@ def _trends(points: np.ndarray, needed: int, labels: list[str]) -> list[Signal]:
                     direction,
                     start,
                     end,
-                    _describe(count, what, labels, start, end),
+                    _describe(count, what, label, start, end),
                 )
             )
         k = j + 1
@@ -204,9 +208,13 @@ def run_chart(
         return RunChart(clean, math.nan, [], good, higher_is_better)
     points = clean.to_numpy()
     median = float(np.median(points))
-    labels = [period_label(v) for v in clean.index]
-    signals = _shifts(points, median, shift_points, labels) + _trends(
-        points, trend_points, labels
+    periods = clean.index
+
+    def label(position: int) -> str:  # only the points a signal names
+        return period_label(periods[position])
+
+    signals = _shifts(points, median, shift_points, label) + _trends(
+        points, trend_points, label
     )
     signals.sort(key=lambda s: (s.start, s.end, s.kind))
     return RunChart(clean, median, signals, good, higher_is_better)
@@ -372,29 +380,53 @@ def suppress_small_groups(
         sets = out[keys].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
     else:
         sets = np.zeros(len(out), dtype=int)
-
-    for set_id in pd.unique(sets):
-        rows = np.flatnonzero(sets == set_id)
-        totals = [r for r in rows if is_total[r]]
-        if len(totals) > 1:
-            raise ValueError(
-                f"more than one {total_group!r} row in one set of rows "
-                f"(by {keys or 'nothing'})"
-            )
-        if not totals:
-            continue
-        if hidden[totals[0]]:
-            hidden[rows] = True
-            continue
-        shown = [r for r in rows if not is_total[r] and not hidden[r]]
-        if not shown or len(shown) == len(rows) - 1:  # none to hide, or none hidden
-            continue
-        remainder = float(sizes[totals[0]] - sizes[shown].sum())
-        if 0 <= remainder < threshold:
-            hidden[min(shown, key=lambda r: (sizes[r], r))] = True
+    if np.any(np.bincount(sets, weights=is_total, minlength=1) > 1):
+        raise ValueError(
+            f"more than one {total_group!r} row in one set of rows "
+            f"(by {keys or 'nothing'})"
+        )
+    _hide_in_sets(sets, sizes, hidden, is_total, threshold)
 
     mask = pd.Series(hidden, index=out.index)
     for column in dict.fromkeys([*value_columns, size_column]):
         out[column] = out[column].mask(mask)
     out["suppressed"] = hidden
     return out
+
+
+def _hide_in_sets(
+    sets: np.ndarray,
+    sizes: np.ndarray,
+    hidden: np.ndarray,
+    is_total: np.ndarray,
+    threshold: int,
+) -> None:
+    """Rules 2 and 3 of ``suppress_small_groups`` in every set at once (``sets``
+    numbers the rows' sets 0, 1, ...; each set holds at most one total), marking
+    the rows they hide in ``hidden``."""
+    if len(sets) == 0:
+        return
+    count = int(sets.max()) + 1
+    total_row = np.full(count, -1)
+    total_row[sets[is_total]] = np.flatnonzero(is_total)
+    has_total = total_row >= 0
+    total_hidden = np.zeros(count, dtype=bool)
+    total_hidden[has_total] = hidden[total_row[has_total]]
+    # Rule 3 reads the rows as rule 1 left them: a set with a shown total, some
+    # other group shown and some other group hidden.
+    shown = ~is_total & ~hidden
+    shown_count = np.bincount(sets, weights=shown, minlength=count)
+    hidden_count = np.bincount(sets, weights=~is_total & hidden, minlength=count)
+    open_sets = np.flatnonzero(
+        has_total & ~total_hidden & (shown_count > 0) & (hidden_count > 0)
+    )
+    hidden[total_hidden[sets]] = True
+    order = np.argsort(sets, kind="stable")
+    starts = np.searchsorted(sets[order], open_sets, side="left")
+    ends = np.searchsorted(sets[order], open_sets, side="right")
+    for set_id, start, end in zip(open_sets, starts, ends, strict=True):
+        rows = order[start:end]
+        others = rows[shown[rows]]
+        remainder = float(sizes[total_row[set_id]] - sizes[others].sum())
+        if 0 <= remainder < threshold:
+            hidden[others[np.argmin(sizes[others])]] = True

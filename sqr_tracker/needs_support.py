@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from sqr_tracker import evidence
@@ -21,6 +22,8 @@ from sqr_tracker.errors import PermissionDenied
 from sqr_tracker.home import cycle_label
 from sqr_tracker.measures import (
     SHIFT,
+    SHIFT_POINTS,
+    TREND_POINTS,
     RunChart,
     Signal,
     run_chart,
@@ -72,9 +75,13 @@ def _plural(count: int, thing: str) -> str:
 
 def _joined(rows: pd.DataFrame, words: pd.Series, tail: str = "") -> pd.Series:
     """Per school, the words of its rows joined with semicolons."""
-    if rows.empty:
-        return pd.Series(dtype=object)
-    return words.groupby(rows["school_id"]).agg("; ".join) + tail
+    joined: dict[int, list[str]] = {}
+    for school, word in zip(rows["school_id"].tolist(), words.tolist(), strict=True):
+        joined.setdefault(school, []).append(word)
+    return pd.Series(
+        {school: "; ".join(said) + tail for school, said in sorted(joined.items())},
+        dtype=object,
+    )
 
 
 def _lowest_levels(facts: Facts) -> pd.Series:
@@ -143,19 +150,113 @@ def _adverse(facts: Facts) -> pd.Series:
     """Run charts of each school's measures whose latest point ends a shift or
     trend the wrong way (the rules of the growth story's run charts)."""
     found: dict[int, list[str]] = {}
-    values = facts.values
-    for (school_id, _), one in values.groupby(["school_id", "measure_id"], sort=True):
-        series = pd.Series(one["value"].to_numpy(), index=one["period"].to_numpy())
+    rows = facts.values[_may_end_adverse(facts.values)]
+    series = rows.groupby(["school_id", "measure_id"], sort=True).ngroup().to_numpy()
+    order = np.argsort(series, kind="stable")  # each series' rows in their order
+    schools, points, periods, better, measure = (
+        rows[column].to_numpy()[order]
+        for column in ("school_id", "value", "period", "higher_is_better", "measure")
+    )
+    cuts = np.flatnonzero(np.diff(series[order])) + 1
+    for one in np.split(np.arange(len(order)), cuts) if len(order) else []:
+        first = one[0]
         chart = run_chart(
-            series, higher_is_better=bool(one["higher_is_better"].iloc[0])
+            pd.Series(points[one], index=periods[one]),
+            higher_is_better=bool(better[first]),
         )
         current = [s for s in chart.adverse() if _still_running(chart, s)]
         if current:
-            words = f"{one['measure'].iloc[0]}: {current[0].description}"
-            found.setdefault(school_id, []).append(words)
+            words = f"{measure[first]}: {current[0].description}"
+            found.setdefault(schools[first], []).append(words)
     return pd.Series(
         {school: "; ".join(w) for school, w in found.items()}, dtype=object
     )
+
+
+def _may_end_adverse(values: pd.DataFrame) -> np.ndarray:
+    """Per row, whether its series (a school's measure) may end in a signal the
+    wrong way, decided for every series at once: its last shift or last trend
+    (the only ones that can reach the latest point) is long enough and points
+    the wrong way, or it holds an infinite value or a missing period (left to
+    ``run_chart``). ``_adverse`` draws the run charts of these series only."""
+    series = values.groupby(["school_id", "measure_id"], sort=True).ngroup()
+    series = series.to_numpy(dtype=np.int64)
+    if len(series) == 0:
+        return np.zeros(0, dtype=bool)
+    count = int(series.max()) + 1
+    worse = _wrong_way(values["higher_is_better"].to_numpy(), series)
+    periods, _ = pd.factorize(values["period"], sort=True)
+    points = values["value"].to_numpy(dtype=float)
+    unclear = (periods < 0) | np.isinf(points)
+    unclear = np.bincount(series, weights=unclear, minlength=count) > 0
+    # each series in period order, missing values left out
+    order = np.lexsort((periods, series))
+    order = order[~np.isnan(points[order])]
+    ids, points = series[order], points[order]
+    with np.errstate(invalid="ignore"):  # infinite values: left to run_chart
+        sides = np.sign(points - _medians(ids, points, count)[ids])
+    shift_side, shift_points = _last_runs(ids, sides, count)
+    trend_side, trend_steps = _last_runs(*_steps(ids, points), count)
+    adverse = ((shift_side == worse) & (shift_points >= SHIFT_POINTS)) | (
+        (trend_side == worse) & (trend_steps + 1 >= TREND_POINTS)
+    )
+    return (adverse | unclear)[series]
+
+
+def _wrong_way(higher_is_better: np.ndarray, series: np.ndarray) -> np.ndarray:
+    """Per series, the sign of a move the wrong way (-1 where higher is better),
+    read from its first row as ``_adverse`` reads it."""
+    _, first = np.unique(series, return_index=True)
+    better = higher_is_better[first]
+    if better.dtype != bool:
+        better = np.array([bool(b) for b in better], dtype=bool)
+    return np.where(better, -1.0, 1.0)
+
+
+def _medians(ids: np.ndarray, points: np.ndarray, count: int) -> np.ndarray:
+    """Each series' median, as ``np.median`` gives it."""
+    ranked = points[np.lexsort((points, ids))]
+    sizes = np.bincount(ids, minlength=count)
+    starts = np.cumsum(sizes) - sizes
+    some = sizes > 0
+    low = (starts + (sizes - 1) // 2)[some]
+    high = (starts + sizes // 2)[some]
+    medians = np.full(count, np.nan)
+    with np.errstate(over="ignore"):
+        middle = (ranked[low] + ranked[high]) / 2
+    medians[some] = np.where(low == high, ranked[low], middle)
+    return medians
+
+
+def _steps(ids: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The trend rule's steps in each series (``ids`` sorted): +1 up, -1 down
+    between consecutive points that differ, a run of equal points counted once."""
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = (ids[1:] != ids[:-1]) | (points[1:] != points[:-1])
+    ids, points = ids[first], points[first]
+    within = ids[1:] == ids[:-1]
+    steps = np.where(points[1:] > points[:-1], 1.0, -1.0)
+    return ids[1:][within], steps[within]
+
+
+def _last_runs(
+    ids: np.ndarray, sides: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per series (``ids`` sorted), the side of its last run of equal non-zero
+    sides, zeros skipped, and how long it is (0 and 0 for none)."""
+    keep = sides != 0
+    ids, sides = ids[keep], sides[keep]
+    side, length = np.zeros(count), np.zeros(count, dtype=np.int64)
+    if len(ids) == 0:
+        return side, length
+    starts = np.ones(len(ids), dtype=bool)
+    starts[1:] = (ids[1:] != ids[:-1]) | (sides[1:] != sides[:-1])
+    runs = np.cumsum(starts) - 1
+    ends = np.ones(len(ids), dtype=bool)
+    ends[:-1] = ids[1:] != ids[:-1]
+    side[ids[ends]] = sides[ends]
+    length[ids[ends]] = np.bincount(runs)[runs[ends]]
+    return side, length
 
 
 def _still_running(chart: RunChart, signal: Signal) -> bool:
@@ -298,7 +399,7 @@ def needs_support(
     scale = store.rating_scale()
     labels = dict(zip(scale["level"].astype(int), scale["label"], strict=True))
     plans = store.plan_overview(scope, today).set_index("school_id", drop=False)
-    values = store.group_values(scope, _TOTAL_GROUP)
+    values = _named(store.group_points(scope, _TOTAL_GROUP), store.measures())
     values = suppress_small_groups(
         values.assign(student_group=_TOTAL_GROUP),  # every row is all students
         threshold=int(limits["small_group_threshold"]),
@@ -312,11 +413,13 @@ def needs_support(
     found = found.reindex(index=plans.index, columns=[rule.name for rule in RULES])
     present = found.notna()
     count = present.sum(axis=1)
+    names, cells, flags = list(found), found.to_numpy(object), present.to_numpy()
+    rows = list(zip(cells.tolist(), flags.tolist(), strict=True))
     table = plans[["school_id", "school", "network", "level"]].assign(
         tier=[tier_of(n, limits) for n in count],
         reason_count=count,
-        rules=[list(found.columns[row]) for row in present.to_numpy()],
-        reasons=[list(row[row.notna()]) for _, row in found.iterrows()],
+        rules=[[n for n, h in zip(names, has, strict=True) if h] for _, has in rows],
+        reasons=[[c for c, h in zip(row, has, strict=True) if h] for row, has in rows],
     )
     order = table["tier"].map({tier: i for i, tier in enumerate(TIERS)})
     table = (
@@ -328,6 +431,16 @@ def needs_support(
         .reset_index(drop=True)
     )
     return NeedsSupport(table, _tier_counts(table), rule_statements(store))
+
+
+def _named(values: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
+    """The values with their measure's name, as a category: one string per
+    measure, not one per row."""
+    names = pd.Index(pd.unique(measures["name"].to_numpy(dtype=object)))
+    of_measure = names.get_indexer(measures["name"].to_numpy(dtype=object))
+    row_codes = of_measure[pd.Index(measures["id"]).get_indexer(values["measure_id"])]
+    named = pd.Categorical.from_codes(row_codes, categories=names)
+    return values.assign(measure=named)
 
 
 def _latest_ratings(store: Store, scope: list[int] | None) -> pd.DataFrame:

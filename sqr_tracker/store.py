@@ -1362,10 +1362,12 @@ class Store:
         *,
         where: Sequence[str],
         bump_version: bool,
+        stamp: tuple[int | None, datetime] | None = None,
     ) -> None:
         """Set each row of ``table`` whose ``where`` columns equal a frame row's
         ``_where_<column>`` to the frame's other columns (and, for versioned
-        tables, one version up)."""
+        tables, one version up); ``stamp`` (a user's id and a time), if given,
+        is written as every row's updated_by and updated_on."""
         _check_district_table(table)
         if frame.empty:
             return
@@ -1373,6 +1375,8 @@ class Store:
         assignments = [f"{_district_identifier(c)} = v.{c}" for c in sets]
         if bump_version:
             assignments.append(f"version = {table}.version + 1")
+        if stamp is not None:
+            assignments += ["updated_by = $by", "updated_on = $on"]
         matches = " AND ".join(
             f"{table}.{_district_identifier(c)} = v._where_{c}" for c in where
         )
@@ -1381,7 +1385,8 @@ class Store:
         try:
             tx.rows(
                 f"UPDATE {table} SET {', '.join(assignments)} "
-                f"FROM {view} AS v WHERE {matches}"
+                f"FROM {view} AS v WHERE {matches}",
+                {"by": stamp[0], "on": stamp[1]} if stamp is not None else (),
             )
         finally:
             tx._cursor.unregister(view)
@@ -1732,6 +1737,176 @@ class Store:
             for name in self.table_names()
         )
         return {name: (count, digest) for name, count, digest in self.rows(parts)}
+
+    # -- matching an import with the stored rows ---------------------------------
+
+    def distinct_values(self, tx: Tx, table: str, column: str) -> pd.Series:
+        """The distinct values of a table's column, NULL left out, read inside
+        ``tx`` (an import codes a key column's values with them)."""
+        _check_district_table(table)
+        name = _district_identifier(column)
+        sql = f"SELECT DISTINCT {name} AS value FROM {table} WHERE {name} IS NOT NULL"
+        return tx._cursor.execute(sql).df()["value"]
+
+    def matched_rows(
+        self,
+        tx: Tx,
+        table: str,
+        incoming: pa.Table,
+        *,
+        keys: Mapping[str, pd.DataFrame | None],
+        returned: Sequence[str],
+        compared: Sequence[str],
+    ) -> pd.DataFrame:
+        """The stored rows that rows of ``incoming`` (an import's, named by
+        their ``_pos``) match, joined in DuckDB rather than read out.
+
+        ``incoming`` holds the n-th ``keys`` column as ``_key<n>`` and the
+        ``compared`` columns by name. A row matches where every key equals the
+        stored column, missing equal to missing; a key given a frame of
+        (value, code) holds codes, and a stored value's code is the frame's
+        (-1 for NULL, -2 for a value the frame lacks). Per match: ``_pos``,
+        ``_rowid`` (storage order), the stored ``returned`` columns and per
+        ``compared`` column ``_differs_<column>``, whether the two values
+        differ (missing equal to missing); in no particular order."""
+        _check_district_table(table)
+        column = _district_identifier
+        stored = ["t.rowid AS _rowid"]
+        stored += [f"t.{column(c)} AS _r{n}" for n, c in enumerate(returned)]
+        stored += [f"t.{column(c)} AS _c{n}" for n, c in enumerate(compared)]
+        joins, on, views = [], [], {"_incoming": incoming}
+        for n, (name, codes) in enumerate(keys.items()):
+            if codes is None:
+                stored.append(f"t.{column(name)} AS _k{n}")
+                on.append(f"i._key{n} IS NOT DISTINCT FROM s._k{n}")
+                continue
+            views[f"_codes{n}"] = pa.Table.from_pandas(codes, preserve_index=False)
+            joins.append(f"LEFT JOIN _codes{n} ON t.{column(name)} = _codes{n}.value")
+            stored.append(
+                f"CASE WHEN t.{column(name)} IS NULL THEN -1 "
+                f"ELSE coalesce(_codes{n}.code, -2) END AS _k{n}"
+            )
+            on.append(f"i._key{n} = s._k{n}")
+        picked = ["i._pos AS _pos", "s._rowid AS _rowid"]
+        picked += [f"s._r{n} AS {column(c)}" for n, c in enumerate(returned)]
+        picked += [
+            f'i.{column(c)} IS DISTINCT FROM s._c{n} AS "_differs_{c}"'
+            for n, c in enumerate(compared)
+        ]
+        sql = (
+            f"SELECT {', '.join(picked)} FROM _incoming i JOIN "
+            f"(SELECT {', '.join(stored)} FROM {table} t {' '.join(joins)}) s "
+            f"ON {' AND '.join(on)}"
+        )
+        for view, rows in views.items():
+            tx._cursor.register(view, rows)
+        try:
+            started = time.perf_counter()
+            found = tx._cursor.execute(sql).df()
+            elapsed = (time.perf_counter() - started) * 1e3
+            _SQL_LOGGER.debug("%.1f ms  %s", elapsed, sql, extra={"params": ()})
+            return found
+        finally:
+            for view in views:
+                tx._cursor.unregister(view)
+
+    # -- ratings against outcomes and reviewers across every school -------------
+
+    def values_before_latest_review(
+        self, school_ids: Sequence[int] | None, student_group: str, days: int
+    ) -> pd.DataFrame:
+        """One student group's values of every measure for each school, in the
+        periods starting in the ``days`` days up to the publication day of the
+        school's latest published review: school, measure, period, value and
+        group size, in school, measure and period order."""
+        where, params = _in_filter("v.school_id", school_ids)
+        return self.frame(
+            f"""
+            WITH latest AS (
+                SELECT school_id, published_on FROM reviews
+                WHERE published_on IS NOT NULL
+                QUALIFY row_number() OVER (PARTITION BY school_id
+                                           ORDER BY cycle_year DESC, id DESC) = 1
+            )
+            SELECT v.school_id, v.measure_id, v.period, v.value, v.group_size
+            FROM measure_values v JOIN latest l ON l.school_id = v.school_id
+            {where} {"AND" if where else "WHERE"} v.student_group = $group
+              AND v.period <= l.published_on
+              AND v.period > l.published_on - $days::INTEGER
+            ORDER BY v.school_id, v.measure_id, v.period
+            """,
+            {"group": student_group, "days": days, **params},
+        )
+
+    def reviewer_levels(self, cycle_year: int | None = None) -> pd.DataFrame:
+        """``reviewer_ratings`` without the names, in the same rows and order:
+        review, cycle, standard, reviewer, level and consensus level."""
+        return self.frame(
+            """
+            WITH rated AS (
+                SELECT x.review_id, r.cycle_year, x.standard_id, x.rater_id,
+                       x.level
+                FROM ratings x JOIN reviews r ON r.id = x.review_id
+                WHERE x.rater_kind = 'reviewer' AND x.rater_id IS NOT NULL
+                  AND r.published_on IS NOT NULL
+                  AND ($cycle IS NULL OR r.cycle_year = $cycle)
+                QUALIFY row_number() OVER (
+                    PARTITION BY x.review_id, x.standard_id, x.rater_id
+                    ORDER BY x.id DESC) = 1
+            ), agreed AS (
+                SELECT review_id, standard_id, level FROM ratings
+                WHERE rater_kind = 'consensus'
+                  AND review_id IN (SELECT review_id FROM rated)
+                QUALIFY row_number() OVER (
+                    PARTITION BY review_id, standard_id ORDER BY id DESC) = 1
+            )
+            SELECT t.review_id, t.cycle_year, t.standard_id,
+                   t.rater_id AS reviewer_id, t.level, a.level AS consensus
+            FROM rated t
+            JOIN standards s ON s.id = t.standard_id
+            LEFT JOIN agreed a ON a.review_id = t.review_id
+                 AND a.standard_id = t.standard_id
+            ORDER BY t.review_id, t.standard_id, t.rater_id
+            """,
+            {"cycle": cycle_year},
+        )
+
+    def user_names(self, user_ids: Sequence[int]) -> pd.DataFrame:
+        """The id and name of each of these users that has a row."""
+        where, params = _in_filter("id", list(user_ids))
+        return self.frame(f"SELECT id, name FROM users {where}", params)
+
+    def reviewer_rating_cycles(self) -> list[int]:
+        """The cycle years of the rows ``reviewer_ratings`` returns."""
+        found = self.rows(
+            """
+            SELECT DISTINCT r.cycle_year
+            FROM ratings x JOIN reviews r ON r.id = x.review_id
+            JOIN standards s ON s.id = x.standard_id
+            WHERE x.rater_kind = 'reviewer' AND x.rater_id IS NOT NULL
+              AND r.published_on IS NOT NULL
+            """
+        )
+        return [int(year) for (year,) in found]
+
+    # -- needs support at state scale --------------------------------------------
+
+    def group_points(
+        self, school_ids: Sequence[int] | None, student_group: str
+    ) -> pd.DataFrame:
+        """``group_values`` without the measure's code and name, which cost more
+        than the numbers at state scale when repeated on every row."""
+        where, params = _in_filter("v.school_id", school_ids)
+        return self.frame(
+            f"""
+            SELECT v.school_id, v.measure_id, m.higher_is_better, v.period,
+                   v.value, v.group_size
+            FROM measure_values v JOIN measures m ON m.id = v.measure_id
+            {where} {"AND" if where else "WHERE"} v.student_group = $total
+            ORDER BY v.school_id, v.measure_id, v.period
+            """,
+            {"total": student_group, **params},
+        )
 
     # -- peers and practice ------------------------------------------------------
 

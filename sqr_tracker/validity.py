@@ -285,12 +285,13 @@ def trust_matrix(store: Store, user: User | None) -> pd.DataFrame:
     the standards' order and then the measures'."""
     ratings, outcomes = _ratings_and_outcomes(store, comparison_scope(store, user))
     measures = store.measures()
+    by_standard = _split(ratings, "standard_id", "rating")
+    by_measure = _split(outcomes, "measure_id", "outcome")
     rows = []
     for standard in store.rated_standards().itertuples():
+        rated = by_standard.get(int(standard.id), _NONE)
         for measure in measures.itertuples():
-            points = pair(ratings, outcomes, int(standard.id), int(measure.id))
-            n = len(points)
-            rho = spearman(points["rating"], points["outcome"])
+            n, rho = paired_rho(rated, by_measure.get(int(measure.id), _NONE))
             rho = rho if n >= MIN_SCHOOLS else None
             rows.append(
                 {
@@ -307,6 +308,26 @@ def trust_matrix(store: Store, user: User | None) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=MATRIX_COLUMNS).astype({"rho": "float64"})
+
+
+_NONE = pd.Series([], dtype="float64", index=pd.Index([], dtype="int64"))
+
+
+def _split(frame: pd.DataFrame, by: str, column: str) -> dict[int, pd.Series]:
+    """One column of a frame per value of ``by``, indexed by school, in order."""
+    return {
+        int(key): part.set_index("school_id")[column]
+        for key, part in frame.groupby(by, sort=False)
+    }
+
+
+def paired_rho(rated: pd.Series, measured: pd.Series) -> tuple[int, float | None]:
+    """The number of schools with both a rating and an outcome (each indexed by
+    school) and Spearman's rho over them: ``pair``'s rows, in its order."""
+    both = rated.index.isin(measured.index)
+    ratings = rated[both].astype("int64").reset_index(drop=True)
+    outcomes = measured.reindex(rated.index[both]).reset_index(drop=True)
+    return len(ratings), spearman(ratings, outcomes)
 
 
 def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
@@ -363,7 +384,9 @@ def _ratings_and_outcomes(
     if scope is not None:
         ratings = ratings[ratings["school_id"].isin(scope)]
     ratings = ratings[["school_id", "standard_id", "published_on", "rating"]]
-    values = store.group_values(scope, TOTAL_GROUP)
+    # Only the periods that can fall in a school's window are read: no span of
+    # WINDOW_MONTHS months is longer than 31 days a month.
+    values = store.values_before_latest_review(scope, TOTAL_GROUP, 31 * WINDOW_MONTHS)
     return ratings, outcomes_of(ratings, values, small_group_threshold(store))
 
 

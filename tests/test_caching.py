@@ -248,7 +248,7 @@ def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, p
         getattr(cached, name) for name in dir(cached) if not name.startswith("_")
     ]
     questions = [f for f in wrapped if hasattr(f, "uncached")]
-    assert len(questions) == 18
+    assert len(questions) == 21
 
 
 def test_the_review_calendar_is_cached_per_user_and_sees_a_new_review(store, people):
@@ -303,3 +303,45 @@ def test_the_support_desk_is_cached_per_user_and_sees_a_new_request(store, peopl
     after = cached.open_requests(store, office, today)
     assert len(after) == len(before) + 1
     assert cached.desk_figures(store, office, after)["Open requests"] == len(after)
+
+
+def test_rating_validity_and_shared_work_are_cached_per_user_and_see_a_goal(
+    store, people
+):
+    """The self vs team questions of the ratings page and the schools working on
+    the same thing answer as the package does for each user in turn, and a new
+    goal is seen on the next read."""
+    from dataclasses import fields
+
+    from sqr_tracker import cached, evidence, exemplars, validity
+
+    office, lead = people["office"], people["lead.south"]
+    for user in (office, lead, office):
+        pd.testing.assert_frame_equal(
+            cached.self_team_disagreement(store, user),
+            validity.self_team_disagreement(store, user),
+        )
+        got = cached.district_self_gap(store, user)
+        want = evidence.district_self_gap(store, user)
+        for field in fields(got):
+            mine, theirs = getattr(got, field.name), getattr(want, field.name)
+            if isinstance(mine, pd.DataFrame):
+                pd.testing.assert_frame_equal(mine, theirs)
+            else:
+                assert mine == theirs
+    principal = people["principal.b"]
+    before = cached.working_on_the_same(store, principal, 2, 2).table
+    want = exemplars.working_on_the_same(store, principal, 2, 2).table
+    pd.testing.assert_frame_equal(before, want)
+    assert 1 not in before["school_id"].tolist()
+    actions.create_goal(
+        store,
+        people["principal.a"],
+        {"school_id": 1, "standard_id": 2, "statement": "Every family hears from us"},
+    )
+    after = cached.working_on_the_same(store, principal, 2, 2).table
+    assert 1 in after["school_id"].tolist()
+    pd.testing.assert_frame_equal(
+        after, exemplars.working_on_the_same(store, principal, 2, 2).table
+    )
+    assert "Every family hears from us" in after.set_index("school_id").loc[1, "goals"]
