@@ -31,6 +31,6 @@ table, labels = cached.heatmap(
 if table.empty:
     st.info("No school matches these filters.")
 else:
-    st.caption(f"{len(table)} schools")
+    st.caption(f"{len(table):,} schools")
     strengths = cached.heatmap_evidence(store, user, table)
     support_views.heatmap_table(table, labels, "heatmap", strengths)
