@@ -32,7 +32,7 @@ with st.expander("How schools are placed in tiers"):
         st.markdown(f"- {rule}")
 counts = found.schools["tier"].value_counts()
 for column, tier in zip(st.columns(3), needs_support.TIERS, strict=True):
-    column.metric(f"{tier.capitalize()} support", int(counts.get(tier, 0)))
+    column.metric(f"{tier.capitalize()} support", f"{int(counts.get(tier, 0)):,}")
 
 st.subheader("Schools and their reasons")
 tiers = st.pills(

@@ -80,9 +80,10 @@ def tier_table(tiers: pd.DataFrame) -> None:
         width="stretch",
         column_config={
             "network": "Network",
-            "intensive": "Intensive",
-            "targeted": "Targeted",
-            "universal": "Universal",
+            **{
+                tier: st.column_config.NumberColumn(tier.title(), format="localized")
+                for tier in ("intensive", "targeted", "universal")
+            },
         },
     )
 
