@@ -163,7 +163,17 @@ def check_in_editor(
                 args=(store, user, school_id, waiting),
             )
     else:
-        st.dataframe(waiting[["kind", "item", "status", "due_on"]], hide_index=True)
+        st.dataframe(
+            waiting[["kind", "item", "status", "due_on"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "kind": "Kind",
+                "item": st.column_config.TextColumn("Item", width="large"),
+                "status": "Status",
+                "due_on": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+            },
+        )
     if not done.empty:
         with st.expander(f"Already updated this month ({len(done)})"):
             st.dataframe(
