@@ -229,19 +229,23 @@ def calibration(
     require_central_office(store, user)
     limits = district_settings(store)
     levels = [int(level) for level in store.rating_scale()["level"]]
-    ratings = _named(store.reviewer_ratings(cycle_year))
+    ratings = store.reviewer_levels(cycle_year)  # names apart: read once each
+    listed = store.standards()
+    named = store.user_names(ratings["reviewer_id"].unique().tolist())
+    names = reviewer_names(ratings, named)
+    titles = standard_names(ratings, listed)
     pairs = reviewer_pairs(ratings)
-    order = {int(sid): place for place, sid in enumerate(store.standards()["id"])}
-    reviewers = _by_reviewer(ratings, pairs, levels, limits)
-    standards = _by_standard(ratings, pairs, levels, limits, order)
+    order = {int(sid): place for place, sid in enumerate(listed["id"])}
+    reviewers = _by_reviewer(ratings, pairs, levels, limits, names)
+    standards = _by_standard(ratings, pairs, levels, limits, order, titles)
     return Calibration(
         cycle_year=cycle_year,
         summary=_summary(ratings, pairs, levels),
         reviewers=reviewers,
         standards=standards,
         cycles=_by_cycle(ratings, pairs, levels),
-        reviewer_cycles=_by_reviewer_and_cycle(ratings, pairs, levels),
-        standard_cycles=_by_standard_and_cycle(ratings, pairs, levels, order),
+        reviewer_cycles=_by_reviewer_and_cycle(ratings, pairs, levels, names),
+        standard_cycles=_by_standard_and_cycle(ratings, pairs, levels, order, titles),
         reviewer_flags=[
             flag_sentence(row.reviewer, row, limits)
             for row in reviewers.itertuples()
@@ -467,16 +471,16 @@ def _sides(pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([pairs, turned[pairs.columns]], ignore_index=True)
 
 
-def _by_reviewer(ratings, pairs, levels, limits) -> pd.DataFrame:
+def _by_reviewer(ratings, pairs, levels, limits, names) -> pd.DataFrame:
     table = agreement(ratings, _sides(pairs), ["reviewer_id"], levels)
-    table = table.merge(_names(ratings), on="reviewer_id")
+    table = table.merge(names, on="reviewer_id")
     table = _judged(table, limits).sort_values(["reviewer", "reviewer_id"])
     return table[REVIEWER_COLUMNS].reset_index(drop=True)
 
 
-def _by_standard(ratings, pairs, levels, limits, order) -> pd.DataFrame:
+def _by_standard(ratings, pairs, levels, limits, order, titles) -> pd.DataFrame:
     table = agreement(ratings, pairs, ["standard_id"], levels)
-    table = table.merge(_standard_names(ratings), on="standard_id")
+    table = table.merge(titles, on="standard_id")
     table = _judged(table, limits)
     table = table.assign(place=table["standard_id"].map(order)).sort_values("place")
     return table[STANDARD_COLUMNS].reset_index(drop=True)
@@ -492,18 +496,18 @@ def _by_cycle(ratings, pairs, levels) -> pd.DataFrame:
     return table[CYCLE_COLUMNS].reset_index(drop=True)
 
 
-def _by_reviewer_and_cycle(ratings, pairs, levels) -> pd.DataFrame:
+def _by_reviewer_and_cycle(ratings, pairs, levels, names) -> pd.DataFrame:
     keys = ["reviewer_id", "cycle_year"]
     table = agreement(ratings, _sides(pairs), keys, levels)
-    table = table.merge(_names(ratings), on="reviewer_id")
+    table = table.merge(names, on="reviewer_id")
     table = table.assign(cycle=table["cycle_year"].map(cycle_label))
     table = table.sort_values(["reviewer", "reviewer_id", "cycle_year"])
     return table[REVIEWER_CYCLE_COLUMNS].reset_index(drop=True)
 
 
-def _by_standard_and_cycle(ratings, pairs, levels, order) -> pd.DataFrame:
+def _by_standard_and_cycle(ratings, pairs, levels, order, titles) -> pd.DataFrame:
     table = agreement(ratings, pairs, ["standard_id", "cycle_year"], levels)
-    table = table.merge(_standard_names(ratings), on="standard_id")
+    table = table.merge(titles, on="standard_id")
     table = table.assign(
         cycle=table["cycle_year"].map(cycle_label),
         place=table["standard_id"].map(order),
@@ -542,20 +546,26 @@ def _judged(table: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
     )
 
 
-def _named(ratings: pd.DataFrame) -> pd.DataFrame:
-    """The ratings, a reviewer without a user row named 'User <id>'."""
-    names = ratings["reviewer"].astype(object)
-    missing = names.isna()
-    names[missing] = [f"User {rid}" for rid in ratings.loc[missing, "reviewer_id"]]
-    return ratings.assign(reviewer=names)
+def reviewer_names(ratings: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
+    """Each reviewer of the ratings once (reviewer_id, reviewer), named from the
+    users' rows (id, name); a reviewer without one is 'User <id>'."""
+    first = ratings[["reviewer_id"]].drop_duplicates("reviewer_id")
+    known = dict(zip(users["id"].astype(int), users["name"], strict=True))
+    names = [known.get(int(rid)) for rid in first["reviewer_id"]]
+    named = [
+        f"User {rid}" if name is None or pd.isna(name) else name
+        for rid, name in zip(first["reviewer_id"], names, strict=True)
+    ]
+    return first.assign(reviewer=pd.Series(named, index=first.index, dtype=object))
 
 
-def _names(ratings: pd.DataFrame) -> pd.DataFrame:
-    return ratings[["reviewer_id", "reviewer"]].drop_duplicates("reviewer_id")
-
-
-def _standard_names(ratings: pd.DataFrame) -> pd.DataFrame:
-    return ratings[["standard_id", "code", "standard"]].drop_duplicates("standard_id")
+def standard_names(ratings: pd.DataFrame, standards: pd.DataFrame) -> pd.DataFrame:
+    """Each standard of the ratings once (standard_id, code, standard)."""
+    first = ratings[["standard_id"]].drop_duplicates("standard_id")
+    listed = standards[["id", "code", "name"]].rename(
+        columns={"id": "standard_id", "name": "standard"}
+    )
+    return first.merge(listed, on="standard_id", how="left")
 
 
 # -- words -------------------------------------------------------------------------

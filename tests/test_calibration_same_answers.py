@@ -2,8 +2,10 @@
 group-by-group definition gives: on the hand-built district of
 tests/test_calibration.py, on generated demo districts, and on random ratings.
 
-The reference below is ``agreement`` as it was defined before the kappas were
-computed for every group at once: one ``weighted_kappa`` call per group."""
+The references below are ``agreement`` as it was defined before the kappas
+were computed for every group at once (one ``weighted_kappa`` call per group),
+and ``calibration`` as it was defined before the names were read apart from
+the ratings (every rating read with its reviewer's and standard's names)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from test_calibration import FIVE_LEVELS, REVIEWS, district, office
 
 from sqr_tracker import calibration
 from sqr_tracker.calibration import group_kappas, weighted_kappa
+from sqr_tracker.config import district_settings
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.store import Store
 
@@ -78,15 +81,64 @@ def assert_same(found, expected) -> None:
             assert mine == theirs, field.name
 
 
+def reference_calibration(store: Store, user, cycle_year=None):
+    """``calibration.calibration`` as first defined: the names read with every
+    rating, the kappas group by group."""
+    calibration.require_central_office(store, user)
+    limits = district_settings(store)
+    levels = [int(level) for level in store.rating_scale()["level"]]
+    ratings = store.reviewer_ratings(cycle_year)
+    names = ratings["reviewer"].astype(object)
+    missing = names.isna()
+    names[missing] = [f"User {rid}" for rid in ratings.loc[missing, "reviewer_id"]]
+    ratings = ratings.assign(reviewer=names)
+    named = ratings[["reviewer_id", "reviewer"]].drop_duplicates("reviewer_id")
+    titles = ratings[["standard_id", "code", "standard"]].drop_duplicates("standard_id")
+    pairs = calibration.reviewer_pairs(ratings)
+    order = {int(sid): place for place, sid in enumerate(store.standards()["id"])}
+    reviewers = calibration._by_reviewer(ratings, pairs, levels, limits, named)
+    standards = calibration._by_standard(ratings, pairs, levels, limits, order, titles)
+    reviewer_flags = [
+        calibration.flag_sentence(row.reviewer, row, limits)
+        for row in reviewers.itertuples()
+        if row.flag and row.flag != calibration.TOO_FEW
+    ]
+    standard_flags = [
+        calibration.flag_sentence(f"{row.code} {row.standard}", row, limits)
+        for row in standards.itertuples()
+        if row.flag and row.flag != calibration.TOO_FEW
+    ]
+    return calibration.Calibration(
+        cycle_year=cycle_year,
+        summary=calibration._summary(ratings, pairs, levels),
+        reviewers=reviewers,
+        standards=standards,
+        cycles=calibration._by_cycle(ratings, pairs, levels),
+        reviewer_cycles=calibration._by_reviewer_and_cycle(
+            ratings, pairs, levels, named
+        ),
+        standard_cycles=calibration._by_standard_and_cycle(
+            ratings, pairs, levels, order, titles
+        ),
+        reviewer_flags=reviewer_flags,
+        standard_flags=standard_flags,
+        rules=calibration._rules(limits),
+        limits=limits,
+    )
+
+
 def assert_as_before(store: Store, user, monkeypatch) -> int:
     """Every cycle and all cycles together give what the reference gives;
     returns how many reviewers were compared."""
     years = [None, *calibration.cycle_choices(store, user)]
+    assert years[1:] == sorted(
+        {int(y) for y in store.reviewer_ratings()["cycle_year"]}, reverse=True
+    )
     for year in years:
         found = calibration.calibration(store, user, year)
         with monkeypatch.context() as patch:
             patch.setattr(calibration, "agreement", reference_agreement)
-            expected = calibration.calibration(store, user, year)
+            expected = reference_calibration(store, user, year)
         assert_same(found, expected)
     return len(calibration.calibration(store, user).reviewers)
 
@@ -100,18 +152,22 @@ def test_the_hand_built_district_gives_the_same_answers(tmp_path, monkeypatch):
         store.close()
 
 
-def test_a_five_level_scale_with_a_level_off_the_scale_gives_the_same(
+def test_a_level_off_the_scale_and_a_reviewer_without_a_user_row_give_the_same(
     tmp_path, monkeypatch
 ):
     # Level 6 is on no scale: the groups rating it are worked out alone.
+    # Reviewer 77 has no user row: named 'User 77'.
     reviews = [
         *REVIEWS,
         (8, 6, 2024, date(2025, 6, 1), {1: 6, 2: 5}, {10: {1: 5, 2: 6}, 13: {1: 6}}),
+        (9, 5, 2024, date(2025, 6, 1), {1: 2, 2: 3}, {77: {1: 2, 2: 4}}),
     ]
     store = Store.open(tmp_path / "five.duckdb")
     store.bulk_load(district(reviews, FIVE_LEVELS), {"is_demo": "false"})
     try:
-        assert assert_as_before(store, office(store), monkeypatch) == 4
+        assert assert_as_before(store, office(store), monkeypatch) == 5
+        reviewers = calibration.calibration(store, office(store)).reviewers
+        assert "User 77" in reviewers["reviewer"].tolist()  # no user row
         ratings = store.reviewer_ratings()
         assert set(ratings["level"]) | set(ratings["consensus"]) >= {6}
     finally:
