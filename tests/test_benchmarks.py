@@ -115,6 +115,38 @@ def test_memory_prints_the_servers_memory_and_per_session(folder):
     assert rows[0]["target"] == "< 500 MB"
 
 
+def test_concurrency_prints_latency_alone_and_at_once_errors_and_drops(folder):
+    rows = quick_run("concurrency.py", folder / "demo.duckdb")
+    figures = {row["figure"]: row for row in rows}
+    assert list(figures) == [
+        "interaction p50, one session alone",
+        "interaction p95, one session alone",
+        "interaction p50, 3 sessions at once",
+        "interaction p95, 3 sessions at once",
+        "interactions, one session alone",
+        "interactions, 3 sessions at once",
+        "errors",
+        "dropped sessions",
+        "server CPU per interaction, alone",
+        "server CPU per interaction, 3 sessions at once",
+        "server memory, peak alone",
+        "server memory, peak with 3 sessions at once",
+    ]
+    assert_figures(rows[:4], unit="s")
+    assert_figures(rows[4:8], unit="count")
+    assert_figures(rows[8:10], unit="s")
+    assert_figures(rows[10:], unit="MB")
+    assert figures["interaction p95, 3 sessions at once"]["target"] == "<= 2x"
+    assert float(figures["interaction p95, 3 sessions at once"]["floor"]) > 0
+    # Alone, a person of each of three roles opens the app, chooses, signs in
+    # and opens one page, after which a selectbox may be changed.
+    assert 12 <= int(figures["interactions, one session alone"]["value"]) <= 15
+    assert int(figures["interactions, 3 sessions at once"]["value"]) >= 3
+    assert (figures["errors"]["value"], figures["errors"]["met"]) == ("0", "yes")
+    assert figures["dropped sessions"]["value"] == "0"
+    assert float(figures["server memory, peak with 3 sessions at once"]["value"]) > 0
+
+
 def test_the_sql_log_gives_each_statement_with_its_parameters(store: Store, caplog):
     """The benchmarks replay what the store logged, so each record carries the
     statement's parameters as well as its text."""
