@@ -242,9 +242,18 @@ def phase_chart(counts: pd.DataFrame) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         yaxis={"autorange": "reversed", "automargin": True},
-        xaxis={"title": "reviews", "dtick": 1, "rangemode": "tozero"},
+        xaxis={"title": "reviews", "rangemode": "tozero", **_whole_ticks(counts)},
     )
     return figure
+
+
+def _whole_ticks(counts: pd.DataFrame) -> dict:
+    """Ticks at whole numbers: one per review while there are few (plotly would
+    put ticks at halves), plotly's own choice once there are more (a tick per
+    review among a state's thousands would take the browser minutes to draw)."""
+    if counts["reviews"].max() <= 10:
+        return {"dtick": 1}
+    return {"tickformat": ",d"}
 
 
 def review_table(reviews: pd.DataFrame, year: int) -> None:

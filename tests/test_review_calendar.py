@@ -31,6 +31,7 @@ import pytest
 from sqr_tracker import review_calendar
 from sqr_tracker.cli import main
 from sqr_tracker.errors import PermissionDenied
+from sqr_tracker.models import Phase
 from sqr_tracker.store import Store
 
 ALDER, BIRCH, CEDAR, DOGWOOD, ELM, FIR, GUM, HAZEL = range(1, 9)
@@ -488,3 +489,19 @@ def test_a_bad_cycle_year_is_a_usage_error(store, capsys, year):
     assert f"argument --year: {year!r} is not a cycle year YYYY" in (
         capsys.readouterr().err
     )
+
+
+def test_the_phase_chart_ticks_each_review_only_while_there_are_few():
+    """A tick per review reads well for a handful; among a state's thousands it
+    would be thousands of labels, which the browser took minutes to draw."""
+    from sqr_tracker import district_views
+
+    def ticks(reviews: list[int]) -> tuple:
+        counts = pd.DataFrame(
+            {"phase": [p.value for p in Phase][: len(reviews)], "reviews": reviews}
+        ).assign(late=0)
+        axis = district_views.phase_chart(counts).layout.xaxis
+        return axis.dtick, axis.tickformat
+
+    assert ticks([3, 10, 0]) == (1, None)
+    assert ticks([1400, 612, 1246, 75]) == (None, ",d")
