@@ -1454,24 +1454,8 @@ class Store:
         review has none), with the reviewer's name and the standard's code and
         name. Ratings that name no reviewer are left out."""
         return self.frame(
-            """
-            WITH rated AS (
-                SELECT x.review_id, r.cycle_year, x.standard_id, x.rater_id,
-                       x.level
-                FROM ratings x JOIN reviews r ON r.id = x.review_id
-                WHERE x.rater_kind = 'reviewer' AND x.rater_id IS NOT NULL
-                  AND r.published_on IS NOT NULL
-                  AND ($cycle IS NULL OR r.cycle_year = $cycle)
-                QUALIFY row_number() OVER (
-                    PARTITION BY x.review_id, x.standard_id, x.rater_id
-                    ORDER BY x.id DESC) = 1
-            ), agreed AS (
-                SELECT review_id, standard_id, level FROM ratings
-                WHERE rater_kind = 'consensus'
-                  AND review_id IN (SELECT review_id FROM rated)
-                QUALIFY row_number() OVER (
-                    PARTITION BY review_id, standard_id ORDER BY id DESC) = 1
-            )
+            _REVIEWER_LEVELS
+            + """
             SELECT t.review_id, t.cycle_year, t.standard_id, s.code,
                    s.name AS standard, t.rater_id AS reviewer_id,
                    u.name AS reviewer, t.level, a.level AS consensus
@@ -1842,24 +1826,8 @@ class Store:
         """``reviewer_ratings`` without the names, in the same rows and order:
         review, cycle, standard, reviewer, level and consensus level."""
         return self.frame(
-            """
-            WITH rated AS (
-                SELECT x.review_id, r.cycle_year, x.standard_id, x.rater_id,
-                       x.level
-                FROM ratings x JOIN reviews r ON r.id = x.review_id
-                WHERE x.rater_kind = 'reviewer' AND x.rater_id IS NOT NULL
-                  AND r.published_on IS NOT NULL
-                  AND ($cycle IS NULL OR r.cycle_year = $cycle)
-                QUALIFY row_number() OVER (
-                    PARTITION BY x.review_id, x.standard_id, x.rater_id
-                    ORDER BY x.id DESC) = 1
-            ), agreed AS (
-                SELECT review_id, standard_id, level FROM ratings
-                WHERE rater_kind = 'consensus'
-                  AND review_id IN (SELECT review_id FROM rated)
-                QUALIFY row_number() OVER (
-                    PARTITION BY review_id, standard_id ORDER BY id DESC) = 1
-            )
+            _REVIEWER_LEVELS
+            + """
             SELECT t.review_id, t.cycle_year, t.standard_id,
                    t.rater_id AS reviewer_id, t.level, a.level AS consensus
             FROM rated t
@@ -2101,6 +2069,30 @@ class Store:
 
 
 # -- helpers ---------------------------------------------------------------------
+
+
+# Every reviewer's latest rating per published review and standard (of the
+# cycle $cycle, or every cycle when it is NULL) as ``rated``, and each review's
+# latest consensus level per standard as ``agreed``.
+_REVIEWER_LEVELS = """
+            WITH rated AS (
+                SELECT x.review_id, r.cycle_year, x.standard_id, x.rater_id,
+                       x.level
+                FROM ratings x JOIN reviews r ON r.id = x.review_id
+                WHERE x.rater_kind = 'reviewer' AND x.rater_id IS NOT NULL
+                  AND r.published_on IS NOT NULL
+                  AND ($cycle IS NULL OR r.cycle_year = $cycle)
+                QUALIFY row_number() OVER (
+                    PARTITION BY x.review_id, x.standard_id, x.rater_id
+                    ORDER BY x.id DESC) = 1
+            ), agreed AS (
+                SELECT review_id, standard_id, level FROM ratings
+                WHERE rater_kind = 'consensus'
+                  AND review_id IN (SELECT review_id FROM rated)
+                QUALIFY row_number() OVER (
+                    PARTITION BY review_id, standard_id ORDER BY id DESC) = 1
+            )
+"""
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
