@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 
 import pandas as pd
@@ -243,3 +244,14 @@ def people(store: Store) -> dict[str, User]:
 
 def as_role(role: Role, **scope) -> User:
     return User(id=999, email="x@test.sqr", name="X", role=role, **scope)
+
+
+def assert_same_answer(found, expected) -> None:
+    """Two answers of one dataclass hold the same values, field by field (frames
+    exactly): a faster path gives what the definition it replaced gave."""
+    for field in fields(found):
+        mine, theirs = getattr(found, field.name), getattr(expected, field.name)
+        if isinstance(mine, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+        else:
+            assert mine == theirs, field.name

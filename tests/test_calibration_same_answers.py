@@ -9,12 +9,12 @@ the ratings (every rating read with its reviewer's and standard's names)."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_same_answer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_calibration import FIVE_LEVELS, REVIEWS, district, office
@@ -69,16 +69,6 @@ def reference_agreement(ratings, pairs, keys, levels) -> pd.DataFrame:
     floats = ["exact", "adjacent", "kappa", "lean", "pair_exact", "pair_adjacent"]
     table[floats] = table[floats].astype("float64")
     return table.reset_index(drop=True)
-
-
-def assert_same(found, expected) -> None:
-    """Two ``Calibration`` answers hold the same values, field by field."""
-    for field in fields(found):
-        mine, theirs = getattr(found, field.name), getattr(expected, field.name)
-        if isinstance(mine, pd.DataFrame):
-            pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
-        else:
-            assert mine == theirs, field.name
 
 
 def reference_calibration(store: Store, user, cycle_year=None):
@@ -139,7 +129,7 @@ def assert_as_before(store: Store, user, monkeypatch) -> int:
         with monkeypatch.context() as patch:
             patch.setattr(calibration, "agreement", reference_agreement)
             expected = reference_calibration(store, user, year)
-        assert_same(found, expected)
+        assert_same_answer(found, expected)
     return len(calibration.calibration(store, user).reviewers)
 
 

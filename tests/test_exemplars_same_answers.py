@@ -11,11 +11,11 @@ line on the evidence behind a rating."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import assert_same_answer
 from test_exemplars import exemplar_district, open_district
 
 from sqr_tracker import evidence, exemplars
@@ -113,15 +113,6 @@ def reference_rating_lines(store, review_ids, standard_id):
     return {int(review): lines.get(int(review), none) for review in review_ids}
 
 
-def assert_same(found, expected) -> None:
-    for field in fields(found):
-        mine, theirs = getattr(found, field.name), getattr(expected, field.name)
-        if isinstance(mine, pd.DataFrame):
-            pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
-        else:
-            assert mine == theirs, field.name
-
-
 def assert_as_before(store: Store, user, schools, monkeypatch) -> int:
     """Every school and standard as the references give them; returns how
     many rows the tables held together."""
@@ -130,14 +121,14 @@ def assert_as_before(store: Store, user, schools, monkeypatch) -> int:
         for standard in exemplars.standard_choices(store, user):
             mine = exemplars.working_on_the_same(store, user, school, standard)
             theirs = reference_working_on_the_same(store, user, school, standard)
-            assert_same(mine, theirs)
+            assert_same_answer(mine, theirs)
             found = exemplars.find_exemplars(store, user, school, standard, TODAY)
             with monkeypatch.context() as patch:
                 patch.setattr(evidence, "rating_lines", reference_rating_lines)
                 expected = exemplars.find_exemplars(
                     store, user, school, standard, TODAY
                 )
-            assert_same(found, expected)
+            assert_same_answer(found, expected)
             held += len(mine.table) + len(found.table)
     return held
 

@@ -10,11 +10,11 @@ one ``reviews_compared`` per school for the schools that came closer."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from conftest import assert_same_answer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_validity import validity_district
@@ -75,15 +75,6 @@ def reference_school_trends(rows: pd.DataFrame, cycles: pd.DataFrame) -> pd.Seri
     )
 
 
-def assert_same(found, expected) -> None:
-    for field in fields(found):
-        mine, theirs = getattr(found, field.name), getattr(expected, field.name)
-        if isinstance(mine, pd.DataFrame):
-            pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
-        else:
-            assert mine == theirs, field.name
-
-
 def assert_trends_same(found: pd.Series, expected: pd.Series) -> None:
     assert found.index.tolist() == expected.index.tolist()
     assert found.tolist() == expected.tolist()
@@ -115,12 +106,12 @@ def assert_as_before(store: Store, users, monkeypatch) -> None:
                     theirs = validity.ratings_and_outcomes(
                         store, user, standard, measure
                     )
-                assert_same(mine, theirs)
+                assert_same_answer(mine, theirs)
         mine = evidence.district_self_gap(store, user)
         with monkeypatch.context() as patch:
             patch.setattr(evidence, "school_trends", reference_school_trends)
             theirs = evidence.district_self_gap(store, user)
-        assert_same(mine, theirs)
+        assert_same_answer(mine, theirs)
         plain = validity.self_team_disagreement(store, user)
         pd.testing.assert_frame_equal(
             mine.table[list(plain.columns)], plain, check_exact=True
