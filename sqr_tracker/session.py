@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from sqr_tracker import allocator
 from sqr_tracker.config import data_file
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.models import ROLE_LABELS, Role, User
@@ -35,7 +36,9 @@ def app_data_file() -> Path:
 
 @st.cache_resource(show_spinner="Opening the district's data…")
 def _open(path: str) -> tuple[Store, bool]:
-    """The process's store for the file; builds the demo district if it is missing."""
+    """The process's store for the file; builds the demo district if it is missing.
+    The server's memory allocator is set here, once the server runs the app."""
+    allocator.tune()
     built = False
     if not Path(path).exists():
         _LOGGER.info("no data file at %s: building the demo district", path)
