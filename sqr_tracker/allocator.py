@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import sys
 
 _LOGGER = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ M_ARENA_MAX = -8
 SETTINGS = (
     (M_MMAP_THRESHOLD, 256 * 1024),  # blocks this big get a mapping of their own
     (M_TRIM_THRESHOLD, 1024 * 1024),  # free space past this at the top goes back
-    (M_ARENA_MAX, 2),  # one arena per core, not eight
+    (M_ARENA_MAX, max(2, os.cpu_count() or 2)),  # one per core, not eight per core
 )
 
 

@@ -91,7 +91,7 @@ def district_numbers(store: Store, user: User | None, today: date) -> DistrictNu
         "Open goals": int(plans["open_goals"].sum()),
         "Overdue action steps": int(plans["overdue_steps"].sum()),
         "Open support requests": int(plans["open_requests"].sum()),
-        "Checked in this month": checked,  # beside "Schools", which says of how many
+        "Schools checked in this month": checked,
     }
     consensus = store.latest_consensus_counts(scope)
     return DistrictNumbers(
