@@ -47,7 +47,7 @@ if year is not None:
     st.caption("Choose all cycles to see how agreement moves from cycle to cycle.")
     st.stop()
 
-st.plotly_chart(calibration_views.movement_chart(found), key="calibration:chart")
+st.plotly_chart(cached.calibration_chart(store, user), key="calibration:chart")
 st.caption(
     "Exact agreement with the consensus in each cycle, per standard and for all "
     "standards together."

@@ -16,11 +16,11 @@ st.caption(
     "a context like yours. Peers to visit and ask, not a ranking."
 )
 school_id = plan_views.school_choice(store, user)
-choices = exemplars.standard_choices(store, user)
+choices = cached.standard_choices(store, user)
 if not choices:
     st.info("No review has been published yet, so there is nothing to learn from.")
     st.stop()
-weakest, why = exemplars.weakest_focus_standard(store, user, school_id)
+weakest, why = cached.weakest_focus_standard(store, user, school_id)
 options = list(choices)
 standard_id = st.selectbox(
     "Standard",
@@ -45,7 +45,7 @@ tabs = st.tabs(names)
 
 with tabs[0]:
     found = cached.find_exemplars(store, user, school_id, standard_id, today)
-    goals = exemplars.goals_on(store, user, school_id, standard_id)
+    goals = cached.goals_on(store, user, school_id, standard_id)
     exemplar_views.exemplar_cards(store, user, found, goals)
 
 with tabs[1]:

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from sqr_tracker import (
-    evidence,
+    cached,
     evidence_views,
     growth,
     growth_views,
@@ -25,10 +25,10 @@ school_id = plan_views.school_choice(store, user)
 school = store.schools([school_id]).iloc[0].to_dict()
 st.caption(views.plain(f"{school['name']} · {home.school_line(school)}"))
 
-story = growth.growth_across_reviews(store, user, school_id)
-work = growth.this_years_work(store, user, school_id, today)
-placed = growth.status_and_change(store, user, school_id, today)
-names = growth.measure_choices(store, user, school_id)
+story = cached.growth_across_reviews(store, user, school_id)
+work = cached.this_years_work(store, user, school_id, today)
+placed = cached.status_and_change(store, user, school_id, today)
+names = cached.measure_choices(store, user, school_id)
 
 if st.toggle(
     "Presentation mode",
@@ -43,7 +43,7 @@ if st.toggle(
             default=list(names)[:2],
             key="slide-measures",
         )
-    measures = [growth.measure_story(store, user, school_id, m) for m in chosen]
+    measures = [cached.measure_story(store, user, school_id, m) for m in chosen]
     growth_views.presentation(
         growth_views.story_slides(school["name"], story, measures, placed, work)
     )
@@ -55,14 +55,14 @@ st.subheader("Celebrate growth, keep the bar high")
 growth_views.celebrate(story)
 st.subheader("Growth across reviews")
 growth_views.across_reviews(story)
-evidence_views.evidence_expander(evidence.school_evidence(store, user, school_id))
+evidence_views.evidence_expander(cached.school_evidence(store, user, school_id))
 if allowed(store, user, Action.SELF_REFLECT, school_id=school_id):
     with st.expander("Record a self-reflection between reviews"):
         plan_forms.interim_rating_form(
             store, user, school_id, *growth.rating_choices(store, user)
         )
 st.subheader("The school's self-reflection beside the team's")
-evidence_views.self_gap(evidence.school_self_gap(store, user, school_id))
+evidence_views.self_gap(cached.school_self_gap(store, user, school_id))
 st.subheader(f"This year's work ({home.cycle_label(home.school_year(today))})")
 growth_views.year_of_work(work)
 
@@ -71,8 +71,9 @@ for rule in growth.measure_rules():
     st.caption(rule)
 if names:
     measure_id = st.selectbox("Measure", list(names), format_func=names.get)
-    measure = growth.measure_story(store, user, school_id, measure_id)
-    st.plotly_chart(growth_views.run_chart_figure(measure), key="run-chart")
+    measure = cached.measure_story(store, user, school_id, measure_id)
+    figure = cached.run_chart(store, user, school_id, measure_id)
+    st.plotly_chart(figure, key="run-chart")
     growth_views.signals_text(measure)
     st.markdown(f"**By student group, {measure.period}**")
     growth_views.groups_table(measure, growth.small_group_threshold(store))
@@ -80,6 +81,6 @@ if names:
 st.subheader("Status and change")
 grid, table = st.columns([3, 2])
 with grid:
-    st.plotly_chart(growth_views.grid_figure(placed), key="grid")
+    st.plotly_chart(cached.status_grid(store, user, school_id, today), key="grid")
 with table:
     growth_views.placed_table(placed)

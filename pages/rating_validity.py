@@ -38,7 +38,9 @@ st.caption(
     "Per standard, over published reviews holding both ratings: how often they "
     "differ, how often the school rated itself higher, and by how many levels."
 )
-desk_views.disagreement_table(cached.self_team_disagreement(store, user))
+# The table below holds these columns too: the ratings are read once for both.
+gap = cached.district_self_gap(store, user)
+desk_views.disagreement_table(gap.table[validity.DISAGREEMENT_COLUMNS])
 
 st.subheader("Blind spots, hidden strengths, and coming closer")
 st.caption(
@@ -47,7 +49,7 @@ st.caption(
     "schools' self-reflections came closer to the team's between their last two "
     "reviews."
 )
-evidence_views.district_self_gap(cached.district_self_gap(store, user))
+evidence_views.district_self_gap(gap)
 
 st.subheader("Every measure against every standard")
 st.caption(

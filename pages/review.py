@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sqr_tracker import review_views, reviews, session
+from sqr_tracker import cached, review_views, reviews, session
 
 store, user = session.require_page(__file__)
 choices = reviews.review_choices(store, user)
@@ -13,7 +13,7 @@ if not choices:
 
 heading = st.container()  # the title names the review chosen below it
 review_id = review_views.review_choice(choices)
-record = reviews.review_record(store, user, review_id)
+record = cached.review_record(store, user, review_id)
 
 heading.title(review_views.title(record))
 review_views.notices(record)

@@ -4,11 +4,11 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import home, session, views
+from sqr_tracker import cached, home, session, views
 
 store, user = session.require_page(__file__)
 today = date.today()
-glance = home.school_glance(store, user, user.school_id, today)
+glance = cached.school_glance(store, user, user.school_id, today)
 
 st.title(views.plain(glance.school["name"]))
 st.caption(views.plain(home.school_line(glance.school)))

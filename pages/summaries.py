@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import evidence, growth, home, session, views
+from sqr_tracker import cached, evidence, home, session, views
 
 store, user = session.require_page(__file__)
 schools = home.summary_choices(store, user)
@@ -16,7 +16,7 @@ st.caption(
     "ranking."
 )
 school_id = st.selectbox("School", options=list(schools), format_func=schools.get)
-story = growth.public_story(store, user, school_id, date.today())
+story = cached.public_story(store, user, school_id, date.today())
 if story.levels.empty:
     st.info("This school has no published review yet.")
 else:

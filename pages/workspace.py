@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import home, plan_forms, plan_views, plans, session, views
+from sqr_tracker import cached, home, plan_forms, plan_views, session, views
 from sqr_tracker.auth import Action, allowed
 from sqr_tracker.models import SCHOOL_ROLES
 from sqr_tracker.plan_deletes import undo_notice
@@ -13,7 +13,7 @@ store, user = session.require_page(__file__)
 today = date.today()
 st.title("Our plan" if user.role in SCHOOL_ROLES else "School plans")
 school_id = plan_views.school_choice(store, user)
-plan = plans.school_plan(store, user, school_id, today)
+plan = cached.school_plan(store, user, school_id, today)
 can_edit = allowed(store, user, Action.EDIT_PLAN, school_id=school_id)
 
 school = store.schools([school_id]).iloc[0].to_dict()
@@ -37,7 +37,7 @@ with change:
 with calendar:
     plan_views.planning_calendar(plan.calendar(today), plan.late_steps())
 with review:
-    views.review_glance(home.school_glance(store, user, school_id, today))
+    views.review_glance(cached.school_glance(store, user, school_id, today))
 with support:
     plan_views.support_requests(plan.support)
     if allowed(store, user, Action.REQUEST_SUPPORT, school_id=school_id):
@@ -49,4 +49,4 @@ with history:
         chosen = st.selectbox(
             "Goal", list(goal_names), format_func=goal_names.get, key="history"
         )
-        plan_views.timeline(plans.goal_timeline(store, user, school_id, chosen))
+        plan_views.timeline(cached.goal_timeline(store, user, school_id, chosen))

@@ -9,29 +9,57 @@ functions themselves, uncached.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqr_tracker import calibration as _calibration
+from sqr_tracker import calibration_views as _calibration_views
 from sqr_tracker import compliance as _compliance
 from sqr_tracker import evidence as _evidence
 from sqr_tracker import exemplars as _exemplars
+from sqr_tracker import growth as _growth
+from sqr_tracker import growth_views as _growth_views
 from sqr_tracker import home as _home
 from sqr_tracker import needs_support as _needs_support
+from sqr_tracker import plans as _plans
 from sqr_tracker import review_calendar as _review_calendar
+from sqr_tracker import reviews as _reviews
 from sqr_tracker import support_desk as _support_desk
 from sqr_tracker import validity as _validity
 from sqr_tracker.caching import cached_for_user
+from sqr_tracker.models import User
+from sqr_tracker.store import Store
 
 needs_support = cached_for_user(_needs_support.needs_support)
 heatmap = cached_for_user(_needs_support.heatmap)
 heatmap_evidence = cached_for_user(_needs_support.heatmap_evidence)
 calibration = cached_for_user(_calibration.calibration)
 compliance = cached_for_user(_compliance.compliance)
-ratings_and_outcomes = cached_for_user(_validity.ratings_and_outcomes)
-trust_matrix = cached_for_user(_validity.trust_matrix)
+validity_readings = cached_for_user(_validity.readings)
+
+
+def _relation(store: Store, user: User | None, standard_id: int, measure_id: int):
+    """A standard beside a measure, from the ratings and outcomes read once."""
+    read = validity_readings(store, user)
+    return _validity.relation_of(store, read, standard_id, measure_id)
+
+
+def _matrix(store: Store, user: User | None):
+    """Every standard against every measure, from the same readings."""
+    return _validity.matrix_of(store, validity_readings(store, user))
+
+
+# The chosen pair and the matrix rest on the same readings: read once.
+ratings_and_outcomes = cached_for_user(_relation)
+trust_matrix = cached_for_user(_matrix)
 self_team_disagreement = cached_for_user(_validity.self_team_disagreement)
 district_self_gap = cached_for_user(_evidence.district_self_gap)
 find_exemplars = cached_for_user(_exemplars.find_exemplars)
 district_view = cached_for_user(_exemplars.district_view)
 working_on_the_same = cached_for_user(_exemplars.working_on_the_same)
+# What the exemplars page asks again on every rerun, whichever tab is read.
+standard_choices = cached_for_user(_exemplars.standard_choices)
+weakest_focus_standard = cached_for_user(_exemplars.weakest_focus_standard)
+goals_on = cached_for_user(_exemplars.goals_on)
 district_numbers = cached_for_user(_home.district_numbers)
 network_overview = cached_for_user(_home.network_overview)
 due_years = cached_for_user(_review_calendar.due_years)
@@ -41,3 +69,43 @@ conflicts = cached_for_user(_review_calendar.conflicts)
 open_requests = cached_for_user(_support_desk.open_requests)
 desk_figures = cached_for_user(_support_desk.desk_figures)
 answer_times = cached_for_user(_support_desk.answer_times)
+
+# One school's pages: what a rerun of "Our school", "Our plan", "Our growth",
+# "Review" and "School summaries" asks again when nothing was written.
+school_glance = cached_for_user(_home.school_glance)
+school_plan = cached_for_user(_plans.school_plan)
+goal_timeline = cached_for_user(_plans.goal_timeline)
+growth_across_reviews = cached_for_user(_growth.growth_across_reviews)
+this_years_work = cached_for_user(_growth.this_years_work)
+status_and_change = cached_for_user(_growth.status_and_change)
+measure_choices = cached_for_user(_growth.measure_choices)
+measure_story = cached_for_user(_growth.measure_story)
+public_story = cached_for_user(_growth.public_story)
+school_evidence = cached_for_user(_evidence.school_evidence)
+school_self_gap = cached_for_user(_evidence.school_self_gap)
+review_record = cached_for_user(_reviews.review_record)
+
+
+def _run_chart(store: Store, user: User | None, school_id: int, measure_id: int):
+    """A measure's run chart, drawn from its cached story."""
+    story = measure_story(store, user, school_id, measure_id)
+    return _growth_views.run_chart_figure(story)
+
+
+def _status_grid(store: Store, user: User | None, school_id: int, today: date):
+    """The status and change grid, drawn from the cached placing."""
+    placed = status_and_change(store, user, school_id, today)
+    return _growth_views.grid_figure(placed)
+
+
+# Laying out a chart costs more than reading it back: a rerun reuses the figure.
+run_chart = cached_for_user(_run_chart)
+status_grid = cached_for_user(_status_grid)
+
+
+def _calibration_chart(store: Store, user: User | None):
+    """Agreement across every cycle as a chart, drawn from the cached answer."""
+    return _calibration_views.movement_chart(calibration(store, user, None))
+
+
+calibration_chart = cached_for_user(_calibration_chart)

@@ -15,7 +15,7 @@ from sqr_tracker.models import SupportStatus, User
 from sqr_tracker.plan_forms import field_problem, outcome_messages, submit_form
 from sqr_tracker.store import Store
 from sqr_tracker.validity import Relation
-from sqr_tracker.views import downloads, plain, rows_height, when
+from sqr_tracker.views import downloads, page_of, plain, rows_height, when
 
 PICK = "desk:pick"
 # The request whose answer was saved (or refused) last, for its message.
@@ -192,13 +192,27 @@ def relation_figure(relation: Relation) -> go.Figure:
     return figure
 
 
+# The most schools the list behind the chart sends at once; a longer list is
+# shown a page at a time (a state compares thousands of schools).
+POINTS_PAGE_ROWS = 500
+
+
 def points_list(relation: Relation) -> None:
-    with st.expander(f"The {relation.n} schools behind the chart"):
+    """The schools behind the chart, a page at a time when there are many; the
+    download holds every school."""
+    with st.expander(f"The {relation.n:,} schools behind the chart"):
+        rows = page_of(
+            len(relation.points),
+            "validity-points",
+            POINTS_PAGE_ROWS,
+            "The list is shown a page at a time; the download holds every school.",
+        )
+        points = relation.points.iloc[rows]
         st.dataframe(
-            relation.points,
+            points,
             hide_index=True,
             width="stretch",
-            height=rows_height(len(relation.points)),
+            height=rows_height(len(points)),
             column_config={
                 "school": "School", "network": "Network", "rating": "Level",
                 "rating_label": "Consensus rating",

@@ -253,9 +253,13 @@ def strengths(items: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
         [NONE, THIN, STRONG],
         MODERATE,
     )
+    # The index's levels as plain lists: iterating the index itself is slow.
+    reviews, standards = (found.index.get_level_values(i).tolist() for i in (0, 1))
     rows = [
         (int(review), int(standard), word)
-        for (review, standard), word in zip(found.index, strength.tolist(), strict=True)
+        for review, standard, word in zip(
+            reviews, standards, strength.tolist(), strict=True
+        )
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -538,17 +542,28 @@ def rating_lines(
     """Per review, one line on the evidence behind its rating of a standard:
     the strength and the kinds of evidence, no counts (for exemplar cards; the
     caller checks the permission)."""
-    # Each finding is summarised on its own items: only the standard's are read.
-    items = store.evidence_items([int(r) for r in review_ids])
-    items = items[items["standard_id"] == standard_id]
-    found = summarise(items, district_settings(store))
+    # Each finding is judged on its own items: only the standard's are read,
+    # and only its strength and kinds are worked out, every finding at once.
+    items = store.evidence_items_on([int(r) for r in review_ids], standard_id)
+    found = strengths(items, district_settings(store))
+    known = items[items["source"].notna()]
+    sources: dict[int, set[str]] = {}
+    for review, source in zip(
+        known["review_id"].tolist(), known["source"].astype(str).tolist(), strict=True
+    ):
+        sources.setdefault(review, set()).add(source)
     lines = {
-        int(row.review_id): f"Evidence behind this rating: {row.strength} "
-        f"({kinds_sentence(row.sources)})"
-        for row in found.itertuples()
+        review: f"Evidence behind this rating: {strength} "
+        f"({kinds_sentence(_in_order(sources.get(review, set())))})"
+        for review, strength in zip(found["review_id"], found["strength"], strict=True)
     }
     none = "Evidence behind this rating: none recorded"
     return {int(review): lines.get(int(review), none) for review in review_ids}
+
+
+def _in_order(found: set[str]) -> list[str]:
+    """Kinds of evidence in the order of ``SOURCES``, any others after them."""
+    return [s for s in SOURCES if s in found] + sorted(found - set(SOURCES))
 
 
 # -- the school's self-reflection beside the team's --------------------------------

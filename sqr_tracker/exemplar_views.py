@@ -16,10 +16,13 @@ from sqr_tracker.exemplars import Exemplars, SameWork
 from sqr_tracker.models import SupportKind, User
 from sqr_tracker.plan_forms import field_problem, outcome_messages, submit_form
 from sqr_tracker.store import Store
-from sqr_tracker.views import plain, rows_height, when
+from sqr_tracker.views import page_of, plain, rows_height, when
 
 # How many exemplars are drawn as cards; the rest are listed in a table.
 CARDS = 5
+# The most schools a list here sends at once; a longer list is shown a page at
+# a time (a state has thousands of exemplars and of schools sharing the work).
+PAGE_ROWS = 100
 
 
 def exemplar_cards(
@@ -52,7 +55,8 @@ def exemplar_cards(
                     visit_form(store, user, found, row, goals)
     rest = found.table.iloc[CARDS:]
     if not rest.empty:
-        st.markdown(f"**{len(rest)} more exemplar{'s' if len(rest) != 1 else ''}**")
+        st.markdown(f"**{len(rest):,} more exemplar{'s' if len(rest) != 1 else ''}**")
+        rest = rest.iloc[page_of(len(rest), "exemplars", PAGE_ROWS, _PAGED)]
         st.dataframe(
             rest[["rank", "school", "network", "why", "similarity", "review_age"]],
             hide_index=True,
@@ -64,6 +68,9 @@ def exemplar_cards(
                 "review_age": "Review",
             },
         )  # fmt: skip
+
+
+_PAGED = "The list is shown a page at a time, in the same order."
 
 
 def _strengths(statements: list[str], code: str) -> None:
@@ -137,12 +144,12 @@ def same_work(found: SameWork) -> None:
         st.info(found.explanation)
         return
     st.caption(
-        f"{len(found.table)} schools share this work. Those with the same areas "
+        f"{len(found.table):,} schools share this work. Those with the same areas "
         "for growth as yours come first, then those with a goal on the standard."
     )
-    shown = found.table.assign(
-        goals=found.table["goals"].map(" | ".join),
-        shared=found.table["shared"].map(" | ".join),
+    page = found.table.iloc[page_of(len(found.table), "same-work", PAGE_ROWS, _PAGED)]
+    shown = page.assign(
+        goals=page["goals"].map(" | ".join), shared=page["shared"].map(" | ".join)
     )
     st.dataframe(
         shown[["school", "network", "level", "rating", "reasons", "shared", "goals",

@@ -226,23 +226,31 @@ def _described(
     is, what its review found strong, whom to ask."""
     ids = table["school_id"].astype(int).tolist()
     contacts = store.principal_contacts(ids).set_index("school_id")
+    principals = contacts["principal"].to_dict()
+    emails = contacts["principal_email"].to_dict()
     reviews = table["review_id"].astype(int).tolist()
     found = store.findings_on(reviews, standard_id)
     strengths = dict(zip(found["review_id"], found["strengths"], strict=True))
     lines = evidence.rating_lines(store, reviews, standard_id)
+    # Only the figures the words use are turned into rows, not the dates.
+    figures = table[
+        ["rating", "previous_rating", "cycle_year", "previous_cycle_year",
+         "other_level", "distance", *CONTEXT]
+    ]  # fmt: skip
+    rows = list(figures.itertuples())
     return table.assign(
         rank=range(1, len(table) + 1),
         school=table["name"],
         rating=table["rating"].map(labels),
         previous_rating=table["previous_rating"].map(labels),
-        why=[_why(row, labels, top) for row in table.itertuples()],
+        why=[_why(row, labels, top) for row in rows],
         evidence=[lines[review] for review in reviews],
-        review_age=[_age(day, today) for day in table["published_on"]],
-        similarity=[_similarity(row) for row in table.itertuples()],
-        context=[context_words(row._asdict(), school) for row in table.itertuples()],
+        review_age=_ages(table["published_on"], today),
+        similarity=[_similarity(row) for row in rows],
+        context=[context_words(row._asdict(), school) for row in rows],
         strengths=[statements(strengths.get(r, "")) for r in table["review_id"]],
-        principal=[contacts["principal"].get(i) for i in ids],
-        principal_email=[contacts["principal_email"].get(i) for i in ids],
+        principal=[principals.get(i) for i in ids],
+        principal_email=[emails.get(i) for i in ids],
     )
 
 
@@ -259,6 +267,12 @@ def _why(row, labels: dict[int, str], top: int) -> str:
     if int(row.rating) == top and rose > 0:
         return f"{now}, up from {before}"
     return now
+
+
+def _ages(published: pd.Series, today: date) -> list[str]:
+    """``_age`` of each day, worked out once per distinct day."""
+    ages = {day: _age(day, today) for day in set(published.tolist())}
+    return [ages[day] for day in published.tolist()]
 
 
 def _age(published: object, today: date) -> str:
@@ -320,28 +334,42 @@ def working_on_the_same(
     labels = _labels(store)
     middle = max(labels) / 2 if labels else 0
     ratings = store.last_two_consensus(standard_id).set_index("school_id")
-    found = store.findings_on(ratings["review_id"].astype(int).tolist(), standard_id)
+    goals = store.open_goals_on(standard_id)
+    goals_of: dict[int, list[str]] = {}
+    for peer, statement in zip(
+        goals["school_id"].tolist(), goals["statement"].tolist(), strict=True
+    ):
+        goals_of.setdefault(peer, []).append(statement)
+    rating_of = dict(
+        zip(ratings.index.tolist(), ratings["rating"].tolist(), strict=True)
+    )
+    # Only a school with an open goal, or rated at most the middle with an area
+    # for growth named, can share the work: the others are not looked at, and
+    # only the areas for growth of those that can are read.
+    review_of = dict(
+        zip(ratings.index.tolist(), ratings["review_id"].tolist(), strict=True)
+    )
+    wanted = {
+        school: int(review)
+        for school, review in review_of.items()
+        if school == school_id or school in goals_of or rating_of[school] <= middle
+    }
+    found = store.findings_on(list(wanted.values()), standard_id)
     growth = dict(zip(found["review_id"], found["areas_for_growth"], strict=True))
     areas = {
         school: [s for s in statements(growth.get(review, "")) if s]
-        for school, review in ratings["review_id"].items()
+        for school, review in wanted.items()
     }
     own = {_key(s) for s in areas.get(school_id, [])}
-    goals = store.open_goals_on(standard_id)
-    goals_of = dict(list(goals.groupby("school_id", sort=False)))
-    # Only a school with an open goal, or rated at most the middle with an area
-    # for growth named, can share the work: the others are not looked at.
-    low = set(ratings.index[ratings["rating"] <= middle])
-    no_goals, rating_of = goals.iloc[:0], ratings["rating"]
     rows = []
-    for peer in schools.index:
-        if peer == school_id or not (
-            peer in goals_of or (peer in low and areas.get(peer))
-        ):
+    for peer in schools.index.tolist():
+        rating = rating_of.get(peer)
+        struggling = rating is not None and rating <= middle and bool(areas.get(peer))
+        if peer == school_id or not (peer in goals_of or struggling):
             continue
-        row = _shared(peer, goals_of.get(peer, no_goals), rating_of, areas, own, middle)
-        if row is not None:
-            rows.append(row)
+        rows.append(
+            _shared(peer, goals_of.get(peer, []), rating, struggling, areas, own)
+        )
     if not rows:
         return SameWork(
             pd.DataFrame(columns=_SAME_COLUMNS),
@@ -367,31 +395,28 @@ _SAME_COLUMNS = [
 ]  # fmt: skip
 
 
+_NOT_KEY = re.compile(r"[^a-z0-9]+")
+
+
 def _key(statement: str) -> str:
     """A statement compared ignoring case, spaces and punctuation."""
-    return re.sub(r"[^a-z0-9]+", "", statement.casefold())
+    return _NOT_KEY.sub("", statement.casefold())
 
 
 def _shared(
     peer: int,
-    goals: pd.DataFrame,
-    rating_of: pd.Series,
+    goals: list[str],
+    rating: object,
+    struggling: bool,
     areas: dict[int, list[str]],
     own: set[str],
-    middle: float,
-) -> dict | None:
+) -> dict:
+    """One school sharing the work: its reasons, goals and shared areas."""
     reasons = []
-    shared = [s for s in areas.get(peer, []) if _key(s) in own]
-    rating = rating_of.get(peer)
-    struggling = (
-        rating is not None and not pd.isna(rating) and rating <= middle
-        and bool(areas.get(peer))
-    )  # fmt: skip
-    if goals.empty and not struggling:
-        return None
+    shared = [s for s in areas.get(peer, []) if _key(s) in own] if own else []
     if shared:
         reasons.append(f"shares {_count(len(shared), 'area')} for growth with you")
-    if not goals.empty:
+    if goals:
         reasons.append(f"has {_count(len(goals), 'open goal')} on this standard")
     if struggling:
         reasons.append("its latest review named it an area for growth")
@@ -399,10 +424,10 @@ def _shared(
         "school_id": peer,
         "rating": rating,
         "reasons": "; ".join(reasons),
-        "goals": goals["statement"].tolist(),
+        "goals": goals,
         "shared": shared,
         "shared_count": len(shared),
-        "has_goal": not goals.empty,
+        "has_goal": bool(goals),
     }
 
 

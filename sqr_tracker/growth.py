@@ -304,11 +304,13 @@ def status_and_change(
     authorize(store, user, Action.READ_SCHOOL, school_id=school_id)
     cuts = district_cuts(store)
     rows = []
+    values = store.school_values_of_group(school_id, TOTAL_GROUP)
+    totals = shown_groups(store, values, by=("measure_id", "period"))
+    shown = totals[~totals["suppressed"]]
+    by_measure = dict(list(shown.groupby("measure_id", sort=False)))
     for measure in store.school_measures(school_id).itertuples():
-        totals = shown_groups(
-            store, store.measure_values_of(school_id, measure.id, [TOTAL_GROUP])
-        )
-        yearly = _yearly(totals[~totals["suppressed"]])
+        found = by_measure.get(measure.id, shown.iloc[:0])
+        yearly = _yearly(found)
         if yearly.empty or measure.code not in cuts:
             continue
         current = yearly.iloc[-1]

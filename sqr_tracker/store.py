@@ -1876,6 +1876,40 @@ class Store:
             {"total": student_group, **params},
         )
 
+    # -- exemplars and rating validity at state scale ----------------------------
+
+    def evidence_items_on(
+        self, review_ids: Sequence[int], standard_id: int
+    ) -> pd.DataFrame:
+        """``evidence_items`` of the reviews' findings on one standard only."""
+        where, params = _in_filter("f.review_id", list(review_ids))
+        return self.frame(
+            f"""
+            SELECT f.review_id, f.standard_id, e.id, e.source, e.interviews_held,
+                   e.interviewed_group, e.classrooms_observed, e.classrooms_total,
+                   e.survey_group, e.survey_respondents, e.survey_invited
+            FROM findings f JOIN evidence e ON e.finding_id = f.id
+            {where} AND f.standard_id = $standard
+            ORDER BY f.review_id, f.standard_id, e.id
+            """,
+            {"standard": standard_id, **params},
+        )
+
+    # -- one school's measures at once ------------------------------------------
+
+    def school_values_of_group(self, school_id: int, group: str) -> pd.DataFrame:
+        """Every measure's values for one student group of a school, by measure
+        and period: ``measure_values_of`` for each measure, read together."""
+        return self.frame(
+            """
+            SELECT measure_id, period, student_group, value, group_size
+            FROM measure_values
+            WHERE school_id = $school AND student_group = $group
+            ORDER BY measure_id, period, student_group
+            """,
+            {"school": school_id, "group": group},
+        )
+
     # -- peers and practice ------------------------------------------------------
 
     def rated_standards(self) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from sqr_tracker.evidence import strength_legend
 from sqr_tracker.needs_support import HEATMAP_FIXED
-from sqr_tracker.views import downloads, plain, rows_height
+from sqr_tracker.views import downloads, page_of, plain, rows_height
 
 WORKSPACE = "pages/workspace.py"
 
@@ -33,10 +33,23 @@ def _chosen_row(event: object) -> int | None:
     return rows[0] if rows else None
 
 
+# The most rows the needs-support list sends at once; a longer list is shown a
+# page at a time (a state lists thousands of schools).
+NEEDS_SUPPORT_PAGE_ROWS = 500
+
+
 def needs_support_table(schools: pd.DataFrame, key: str) -> None:
     """Each school with its tier and the rules it meets; choosing a row shows
-    the reasons in full, with a way to its plan."""
-    shown = schools[["school_id", "school", "network", "level", "tier", "rules"]]
+    the reasons in full, with a way to its plan. A list longer than
+    ``NEEDS_SUPPORT_PAGE_ROWS`` is shown a page at a time."""
+    rows = page_of(
+        len(schools),
+        key,
+        NEEDS_SUPPORT_PAGE_ROWS,
+        "The list is shown a page at a time; the download holds every school.",
+    )
+    page = schools.iloc[rows]
+    shown = page[["school_id", "school", "network", "level", "tier", "rules"]]
     event = st.dataframe(
         shown.drop(columns="school_id"),
         hide_index=True,
@@ -57,7 +70,7 @@ def needs_support_table(schools: pd.DataFrame, key: str) -> None:
     if chosen is None:
         st.caption("Choose a row to read the school's reasons in full.")
     else:
-        school = schools.iloc[chosen]
+        school = page.iloc[chosen]
         with st.container(border=True):
             st.markdown(f"**{plain(school['school'])}** · {school['tier']} support")
             for reason in school["reasons"]:
@@ -65,7 +78,7 @@ def needs_support_table(schools: pd.DataFrame, key: str) -> None:
             if st.button("Open its plan", key=f"{key}:open", type="primary"):
                 open_school_plan(school["school_id"])
     downloads(
-        schools[["school", "network", "level", "tier", "reasons"]].assign(
+        lambda: schools[["school", "network", "level", "tier", "reasons"]].assign(
             reasons=schools["reasons"].map(" | ".join)
         ),
         "needs support",
@@ -154,22 +167,12 @@ def _heatmap_words(
 
 def _page_of(rows: int, key: str) -> slice:
     """Which rows to show: all of them, or the page of them the user chose."""
-    if rows <= HEATMAP_PAGE_ROWS:
-        return slice(0, rows)
-    starts = list(range(0, rows, HEATMAP_PAGE_ROWS))
-
-    def label(start: int) -> str:
-        last = min(start + HEATMAP_PAGE_ROWS, rows)
-        return f"Schools {start + 1:,}–{last:,} of {rows:,}"
-
-    start = st.selectbox(
-        "Schools shown",
-        starts,
-        format_func=label,
-        key=f"{key}:rows:{rows}",
-        help="The list is shown a page at a time; the download holds every school.",
+    return page_of(
+        rows,
+        key,
+        HEATMAP_PAGE_ROWS,
+        "The list is shown a page at a time; the download holds every school.",
     )
-    return slice(start, start + HEATMAP_PAGE_ROWS)
 
 
 def heatmap_table(

@@ -103,19 +103,42 @@ class Relation:
     levels: dict[int, str]
 
 
+@dataclass(frozen=True)
+class Readings:
+    """What the page's questions rest on, read once for a user: the schools
+    they compare (None: every school), the consensus ratings of each school's
+    latest published review and the schools' outcomes per measure."""
+
+    scope: list[int] | None
+    ratings: pd.DataFrame
+    outcomes: pd.DataFrame
+
+
+def readings(store: Store, user: User | None) -> Readings:
+    """The ratings and outcomes of the schools the user compares."""
+    scope = comparison_scope(store, user)
+    ratings, outcomes = _ratings_and_outcomes(store, scope)
+    return Readings(scope, ratings, outcomes)
+
+
 def ratings_and_outcomes(
     store: Store, user: User | None, standard_id: int, measure_id: int
 ) -> Relation:
     """Per school in scope with a latest published consensus rating on the
     standard and an outcome on the measure (see ``rules``): the points, their
     number, Spearman's rho and its reading in plain words."""
-    scope = comparison_scope(store, user)
+    return relation_of(store, readings(store, user), standard_id, measure_id)
+
+
+def relation_of(
+    store: Store, read: Readings, standard_id: int, measure_id: int
+) -> Relation:
+    """``ratings_and_outcomes`` from ratings and outcomes already read."""
     standard = _one(store.standards(), standard_id, "standard")
     measure = _one(store.measures(), measure_id, "measure")
-    ratings, outcomes = _ratings_and_outcomes(store, scope)
     levels = _levels(store)
-    points = pair(ratings, outcomes, standard_id, measure_id)
-    schools = store.schools(scope).set_index("id")
+    points = pair(read.ratings, read.outcomes, standard_id, measure_id)
+    schools = store.schools(read.scope).set_index("id")
     points = points.assign(
         school=points["school_id"].map(schools["name"]),
         network=points["school_id"].map(schools["network"]),
@@ -214,16 +237,16 @@ def relation_words(
     name = _lower_first(measure)
     if n < MIN_SCHOOLS:
         return (
-            f"Too few schools to say: {n} have both a consensus rating on {code} "
+            f"Too few schools to say: {n:,} have both a consensus rating on {code} "
             f"and values of {name}, and a correlation needs at least {MIN_SCHOOLS}."
         )
     if rho is None:
         return (
-            f"No relation can be measured across {n} schools: their ratings on "
+            f"No relation can be measured across {n:,} schools: their ratings on "
             f"{code}, or their values of {name}, are all the same."
         )
     strength = strength_of(rho)
-    head = f"Spearman's rho {rho:+.2f} across {n} schools"
+    head = f"Spearman's rho {rho:+.2f} across {n:,} schools"
     if strength == "no":
         return f"{head}: no relation between the rating on {code} and {name}."
     way = {
@@ -283,10 +306,14 @@ def trust_matrix(store: Store, user: User | None) -> pd.DataFrame:
     Spearman's rho (None under ``MIN_SCHOOLS`` schools or when nothing varies),
     its strength and its direction ('good', 'against' or ''), one row each, in
     the standards' order and then the measures'."""
-    ratings, outcomes = _ratings_and_outcomes(store, comparison_scope(store, user))
+    return matrix_of(store, readings(store, user))
+
+
+def matrix_of(store: Store, read: Readings) -> pd.DataFrame:
+    """``trust_matrix`` from ratings and outcomes already read."""
     measures = store.measures()
-    by_standard = _split(ratings, "standard_id", "rating")
-    by_measure = _split(outcomes, "measure_id", "outcome")
+    by_standard = _split(read.ratings, "standard_id", "rating")
+    by_measure = _split(read.outcomes, "measure_id", "outcome")
     rows = []
     for standard in store.rated_standards().itertuples():
         rated = by_standard.get(int(standard.id), _NONE)

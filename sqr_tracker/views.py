@@ -7,6 +7,7 @@ dataframes, never through Markdown or HTML, so that it shows exactly as typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -155,13 +156,36 @@ def rows_height(rows: int) -> int:
     return 38 + 35 * min(rows, 25)
 
 
-def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
-    """The list as it is shown, to download as CSV or as an Excel workbook."""
+def page_of(rows: int, key: str, size: int, help: str) -> slice:
+    """Which rows of a long list to show: all of them when they fit in one page
+    of ``size``, else the page the user chose ("Schools 1–500 of 10,000")."""
+    if rows <= size:
+        return slice(0, rows)
+
+    def label(start: int) -> str:
+        return f"Schools {start + 1:,}–{min(start + size, rows):,} of {rows:,}"
+
+    start = st.selectbox(
+        "Schools shown",
+        list(range(0, rows, size)),
+        format_func=label,
+        key=f"{key}:rows:{rows}",
+        help=help,
+    )
+    return slice(start, start + size)
+
+
+def downloads(
+    frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str
+) -> None:
+    """The list as it is shown, to download as CSV or as an Excel workbook; a
+    long list may be given as the function that makes it, called on a click."""
+    made = frame if callable(frame) else lambda: frame
     row = st.container(horizontal=True)
     row.download_button(
         "CSV",
         icon=":material/download:",
-        data=lambda: output.to_csv(frame),
+        data=lambda: output.to_csv(made()),
         file_name=f"{name}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -170,7 +194,7 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     row.download_button(
         "Excel",
         icon=":material/download:",
-        data=lambda: output.to_xlsx(frame, name),
+        data=lambda: output.to_xlsx(made(), name),
         file_name=f"{name}.xlsx",
         mime=XLSX_MIME,
         on_click="ignore",

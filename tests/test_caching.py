@@ -4,9 +4,11 @@ asks is keyed on who asks, and a write is seen on the next read."""
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from conftest import small_district
 
@@ -248,7 +250,7 @@ def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, p
         getattr(cached, name) for name in dir(cached) if not name.startswith("_")
     ]
     questions = [f for f in wrapped if hasattr(f, "uncached")]
-    assert len(questions) == 21
+    assert len(questions) == 40
 
 
 def test_the_review_calendar_is_cached_per_user_and_sees_a_new_review(store, people):
@@ -345,3 +347,196 @@ def test_rating_validity_and_shared_work_are_cached_per_user_and_see_a_goal(
         after, exemplars.working_on_the_same(store, principal, 2, 2).table
     )
     assert "Every family hears from us" in after.set_index("school_id").loc[1, "goals"]
+
+
+def _same(got, want) -> None:
+    """Equal answers: frames and series exactly, dataclasses field by field."""
+    from dataclasses import fields, is_dataclass
+
+    assert type(got) is type(want)
+    if isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want)
+    elif isinstance(want, pd.Series):
+        pd.testing.assert_series_equal(got, want)
+    elif is_dataclass(want):
+        for field in fields(want):
+            _same(getattr(got, field.name), getattr(want, field.name))
+    elif isinstance(want, dict):
+        assert list(got) == list(want)
+        for key in want:
+            _same(got[key], want[key])
+    elif isinstance(want, list | tuple):
+        assert len(got) == len(want)
+        for mine, theirs in zip(got, want, strict=True):
+            _same(mine, theirs)
+    elif isinstance(want, go.Figure):
+        assert json.loads(got.to_json()) == json.loads(want.to_json())
+    elif pd.api.types.is_scalar(want) and pd.isna(want):
+        assert pd.isna(got)
+    else:
+        assert got == want
+
+
+def test_one_schools_pages_are_cached_per_user_and_see_a_new_goal(store, people):
+    """What "Our school", "Our plan", "Our growth", "Review" and "School
+    summaries" ask answers as the package does for each user in turn, one
+    school's answer never reaches a user who may not see it, and a new goal is
+    seen on the next read."""
+    from datetime import date
+
+    from sqr_tracker import (
+        cached,
+        evidence,
+        growth,
+        growth_views,
+        home,
+        plans,
+        reviews,
+    )
+    from sqr_tracker.errors import PermissionDenied
+
+    today = date(2026, 12, 3)
+    school_questions = {
+        "school_glance": (home.school_glance, (today,)),
+        "school_plan": (plans.school_plan, (today,)),
+        "growth_across_reviews": (growth.growth_across_reviews, ()),
+        "this_years_work": (growth.this_years_work, (today,)),
+        "status_and_change": (growth.status_and_change, (today,)),
+        "measure_choices": (growth.measure_choices, ()),
+        "school_evidence": (evidence.school_evidence, ()),
+        "school_self_gap": (evidence.school_self_gap, ()),
+        "public_story": (growth.public_story, (today,)),
+    }
+    principal, lead, office = (
+        people[n] for n in ("principal.a", "lead.north", "office")
+    )
+    for user in (principal, lead, office, principal):
+        for name, (uncached, extra) in school_questions.items():
+            _same(
+                getattr(cached, name)(store, user, 1, *extra),
+                uncached(store, user, 1, *extra),
+            )
+        for measure_id in growth.measure_choices(store, user, 1):
+            _same(
+                cached.measure_story(store, user, 1, measure_id),
+                growth.measure_story(store, user, 1, measure_id),
+            )
+            _same(
+                cached.run_chart(store, user, 1, measure_id),
+                growth_views.run_chart_figure(
+                    growth.measure_story(store, user, 1, measure_id)
+                ),
+            )
+        _same(
+            cached.status_grid(store, user, 1, today),
+            growth_views.grid_figure(growth.status_and_change(store, user, 1, today)),
+        )
+        for goal_id in plans.school_plan(store, user, 1, today).goals["id"]:
+            _same(
+                cached.goal_timeline(store, user, 1, int(goal_id)),
+                plans.goal_timeline(store, user, 1, int(goal_id)),
+            )
+        for review_id in reviews.review_choices(store, user):
+            _same(
+                cached.review_record(store, user, review_id),
+                reviews.review_record(store, user, review_id),
+            )
+    assert cached.school_plan(store, principal, 1, today).school_id == 1
+    with pytest.raises(PermissionDenied):
+        cached.school_plan(store, people["principal.b"], 1, today)
+    with pytest.raises(PermissionDenied):
+        cached.school_plan(store, people["lead.south"], 1, today)
+    before = cached.school_plan(store, principal, 1, today).goals
+    actions.create_goal(
+        store,
+        principal,
+        {"school_id": 1, "standard_id": 2, "statement": "Every family hears from us"},
+    )
+    after = cached.school_plan(store, principal, 1, today).goals
+    assert len(after) == len(before) + 1
+    assert "Every family hears from us" in after["statement"].tolist()
+    _same(
+        cached.school_plan(store, lead, 1, today),
+        plans.school_plan(store, lead, 1, today),
+    )
+
+
+def test_one_schools_pages_answer_as_the_package_does_on_a_demo_district(tmp_path):
+    """On a generated district, with measures, events and several reviews: every
+    cached question of one school's pages, its run charts and its grid, for its
+    principal and for the central office."""
+    from datetime import date
+
+    from sqr_tracker import (
+        cached,
+        calibration,
+        calibration_views,
+        evidence,
+        growth,
+        growth_views,
+        home,
+        plans,
+        reviews,
+    )
+    from sqr_tracker.demo import build_demo_file
+
+    today = date(2026, 12, 3)
+    path = tmp_path / "demo.duckdb"
+    build_demo_file(path, schools=6, seed=7, today=today)
+    store = Store.open(path)
+    try:
+        principal = store.user_by_email("principal@demo.sqr")
+        school_id = int(principal.school_id)
+        users = [principal, store.user_by_email("central.office@demo.sqr")]
+        measures = growth.measure_choices(store, principal, school_id)
+        assert measures
+        for user in (*users, *users):
+            for name, extra in (
+                ("school_glance", (today,)),
+                ("school_plan", (today,)),
+                ("growth_across_reviews", ()),
+                ("this_years_work", (today,)),
+                ("status_and_change", (today,)),
+                ("measure_choices", ()),
+                ("school_evidence", ()),
+                ("school_self_gap", ()),
+                ("public_story", (today,)),
+            ):
+                uncached = getattr(cached, name).uncached
+                _same(
+                    getattr(cached, name)(store, user, school_id, *extra),
+                    uncached(store, user, school_id, *extra),
+                )
+            for measure_id in measures:
+                story = growth.measure_story(store, user, school_id, measure_id)
+                _same(cached.measure_story(store, user, school_id, measure_id), story)
+                _same(
+                    cached.run_chart(store, user, school_id, measure_id),
+                    growth_views.run_chart_figure(story),
+                )
+            placed = growth.status_and_change(store, user, school_id, today)
+            _same(
+                cached.status_grid(store, user, school_id, today),
+                growth_views.grid_figure(placed),
+            )
+            goals = plans.school_plan(store, user, school_id, today).goals["id"]
+            for goal_id in goals.astype(int):
+                _same(
+                    cached.goal_timeline(store, user, school_id, goal_id),
+                    plans.goal_timeline(store, user, school_id, goal_id),
+                )
+            for review_id in reviews.review_choices(store, user):
+                _same(
+                    cached.review_record(store, user, review_id),
+                    reviews.review_record(store, user, review_id),
+                )
+        office = users[1]
+        found = calibration.calibration(store, office, None)
+        _same(
+            cached.calibration_chart(store, office),
+            calibration_views.movement_chart(found),
+        )
+        assert home.school_glance is cached.school_glance.uncached
+        assert evidence.school_evidence is cached.school_evidence.uncached
+    finally:
+        store.close()

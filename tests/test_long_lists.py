@@ -1,0 +1,283 @@
+"""Long lists are sent a page at a time: the needs-support list, the exemplars
+past the cards and the schools working on the same thing. Each page holds
+exactly its rows of the whole list, a row chosen on a later page names that
+school, the download still holds every school, and a list that fits in one
+page offers no pages. The page sizes are made small here so that the demo
+district's lists are long.
+
+Also: "Do the ratings mean something?" reads the ratings and outcomes once for
+the chosen pair and the matrix together.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from sqr_tracker import (
+    cached,
+    caching,
+    exemplar_views,
+    exemplars,
+    needs_support,
+    support_views,
+    validity,
+)
+from sqr_tracker.demo import build_demo_file
+from sqr_tracker.session import DEMO_USER_KEY
+from sqr_tracker.store import Store
+from sqr_tracker.views import plain
+
+OFFICE = "central.office@demo.sqr"
+PRINCIPAL = "principal@demo.sqr"
+SHOWN = ["school", "network", "level", "tier"]
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("long-lists") / "demo.duckdb"
+    build_demo_file(path, schools=30, seed=5, today=date.today())
+    return str(path)
+
+
+@pytest.fixture
+def store(demo_file, monkeypatch):
+    monkeypatch.setenv("SQR_TRACKER_DB", demo_file)
+    caching.clear()
+    yield Store.open(demo_file)
+    caching.clear()
+
+
+@pytest.fixture
+def deferred(monkeypatch) -> dict[str, dict]:
+    """Each download the page registers, by its file id."""
+    made: dict[str, dict] = {}
+    original = MediaFileManager.add_deferred
+
+    def add(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = original(
+            self, data_callable, mimetype, coordinates, file_name, **kwargs
+        )
+        made[file_id] = {"data": data_callable, "name": file_name}
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add)
+    return made
+
+
+def page_as(store: Store, email: str, page: str) -> AppTest:
+    app = AppTest.from_file(f"../pages/{page}.py", default_timeout=30)
+    app.session_state[DEMO_USER_KEY] = store.user_by_email(email).id
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def app_on(store: Store, email: str, page: str) -> AppTest:
+    """The whole app, signed in, on one of its pages."""
+    app = AppTest.from_file("../app.py", default_timeout=30)
+    app.session_state[DEMO_USER_KEY] = store.user_by_email(email).id
+    app.run()
+    app.switch_page(f"pages/{page}.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def pages_choice(app: AppTest, key: str):
+    """The selectbox choosing which page of a list is shown."""
+    return next(s for s in app.selectbox if (s.key or "").startswith(f"{key}:rows:"))
+
+
+def labels(rows: int, size: int) -> list[str]:
+    return [
+        f"Schools {start + 1}–{min(start + size, rows)} of {rows}"
+        for start in range(0, rows, size)
+    ]
+
+
+# -- needs support -----------------------------------------------------------------
+
+
+def support_list(store: Store) -> pd.DataFrame:
+    found = needs_support.needs_support(
+        store, store.user_by_email(OFFICE), date.today()
+    )
+    listed = found.schools[found.schools["tier"].isin(["intensive", "targeted"])]
+    return listed.reset_index(drop=True)
+
+
+def support_table(app: AppTest) -> pd.DataFrame:
+    return next(
+        d.value for d in app.dataframe if (d.key or "").startswith("needs-support:")
+    )
+
+
+def support_key(app: AppTest) -> str:
+    return next(
+        d.key for d in app.dataframe if (d.key or "").startswith("needs-support:")
+    )
+
+
+def test_a_long_needs_support_list_is_shown_a_page_at_a_time(
+    store, deferred, monkeypatch
+):
+    monkeypatch.setattr(support_views, "NEEDS_SUPPORT_PAGE_ROWS", 4)
+    expected = support_list(store)
+    rows = len(expected)
+    assert rows > 8
+    app = app_on(store, OFFICE, "needs_support")
+    choice = pages_choice(app, "needs-support")
+    assert choice.label == "Schools shown"
+    assert choice.options == labels(rows, 4)
+    assert support_table(app)[SHOWN].values.tolist() == (
+        expected[SHOWN].iloc[:4].values.tolist()
+    )
+    choice.set_value(4).run()
+    assert support_table(app)[SHOWN].values.tolist() == (
+        expected[SHOWN].iloc[4:8].values.tolist()
+    )
+    # the download still holds every school listed
+    made = [m for m in deferred.values() if m["name"] == "needs support.csv"]
+    csv = pd.read_csv(io.StringIO(made[-1]["data"]()), keep_default_na=False)
+    assert csv["school"].tolist() == expected["school"].tolist()
+    # a row chosen on the second page names that page's school, and opens its plan
+    school = expected.iloc[5]
+    app.session_state[support_key(app)] = {"selection": {"rows": [1], "columns": []}}
+    app.run()
+    assert not app.exception, app.exception
+    headers = [m.value for m in app.markdown if m.value.endswith(" support")]
+    assert headers == [f"**{plain(school['school'])}** · {school['tier']} support"]
+    app.button(key="needs-support:open").click().run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "School plans"
+    assert app.selectbox(key="school").value == school["school_id"]
+
+
+def test_a_needs_support_list_that_fits_offers_no_pages(store):
+    app = page_as(store, OFFICE, "needs_support")
+    assert [s.label for s in app.selectbox] == ["Network"]
+    assert len(support_table(app)) == len(support_list(store))
+
+
+# -- exemplars ---------------------------------------------------------------------
+
+REST = ["rank", "school", "network", "why", "similarity", "review_age"]
+
+
+def principal_lists(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The principal's exemplars past the cards, and the schools working on
+    the same thing, on the standard the page starts on."""
+    user = store.user_by_email(PRINCIPAL)
+    standard, _ = exemplars.weakest_focus_standard(store, user, user.school_id)
+    found = exemplars.find_exemplars(
+        store, user, user.school_id, standard, date.today()
+    )
+    same = exemplars.working_on_the_same(store, user, user.school_id, standard)
+    rest = found.table.iloc[exemplar_views.CARDS :]
+    return rest.reset_index(drop=True), same.table
+
+
+def rest_table(app: AppTest) -> pd.DataFrame:
+    return next(d.value for d in app.dataframe if list(d.value.columns) == REST)
+
+
+def same_table(app: AppTest) -> pd.DataFrame:
+    return next(d.value for d in app.dataframe if "reasons" in d.value.columns)
+
+
+def same_rows(table: pd.DataFrame) -> list[list]:
+    return table[["school", "reasons"]].values.tolist()
+
+
+def test_long_exemplar_lists_are_shown_a_page_at_a_time(store, monkeypatch):
+    monkeypatch.setattr(exemplar_views, "CARDS", 1)
+    monkeypatch.setattr(exemplar_views, "PAGE_ROWS", 2)
+    rest, same = principal_lists(store)
+    assert len(rest) > 2 and len(same) > 2
+    app = page_as(store, PRINCIPAL, "exemplars")
+    more = pages_choice(app, "exemplars")
+    assert more.options == labels(len(rest), 2)
+    assert [m.value for m in app.markdown if m.value.endswith(" more exemplars**")] == [
+        f"**{len(rest)} more exemplars**"
+    ]
+    assert rest_table(app).values.tolist() == rest[REST].iloc[:2].values.tolist()
+    more.set_value(2).run()
+    assert not app.exception, app.exception
+    assert rest_table(app).values.tolist() == rest[REST].iloc[2:4].values.tolist()
+    sharing = pages_choice(app, "same-work")
+    assert sharing.options == labels(len(same), 2)
+    assert same_rows(same_table(app)) == same_rows(same.iloc[:2])
+    last = (len(same) - 1) // 2 * 2
+    sharing.set_value(last).run()
+    assert not app.exception, app.exception
+    shown = same_table(app)
+    assert same_rows(shown) == same_rows(same.iloc[last:])
+    assert shown["goals"].tolist() == [" | ".join(g) for g in same["goals"][last:]]
+    assert f"{len(same)} schools share this work." in " ".join(
+        c.value for c in app.caption
+    )
+
+
+def test_exemplar_lists_that_fit_offer_no_pages(store):
+    rest, same = principal_lists(store)
+    app = page_as(store, PRINCIPAL, "exemplars")
+    assert "Schools shown" not in [s.label for s in app.selectbox]
+    assert rest_table(app).values.tolist() == rest[REST].values.tolist()
+    assert same_rows(same_table(app)) == same_rows(same)
+
+
+# -- do the ratings mean something ------------------------------------------------
+
+
+def test_the_pair_and_the_matrix_read_the_ratings_and_outcomes_once(store, monkeypatch):
+    office = store.user_by_email(OFFICE)
+    reads = []
+    original = validity._ratings_and_outcomes
+
+    def counted(store, scope):
+        reads.append(scope)
+        return original(store, scope)
+
+    monkeypatch.setattr(validity, "_ratings_and_outcomes", counted)
+    relation = cached.ratings_and_outcomes(store, office, 1, 1)
+    matrix = cached.trust_matrix(store, office)
+    other = cached.ratings_and_outcomes(store, office, 2, 1)
+    assert reads == [None]
+    pd.testing.assert_frame_equal(matrix, validity.trust_matrix(store, office))
+    for found, pair in ((relation, (1, 1)), (other, (2, 1))):
+        expected = validity.ratings_and_outcomes(store, office, *pair)
+        pd.testing.assert_frame_equal(found.points, expected.points)
+        assert (found.n, found.rho, found.words) == (
+            expected.n,
+            expected.rho,
+            expected.words,
+        )
+    assert len(reads) == 1 + 3  # the uncached calls read each time
+
+
+def test_the_schools_behind_the_chart_are_shown_a_page_at_a_time(
+    store, deferred, monkeypatch
+):
+    from sqr_tracker import desk_views
+
+    monkeypatch.setattr(desk_views, "POINTS_PAGE_ROWS", 7)
+    app = page_as(store, OFFICE, "rating_validity")
+    office = store.user_by_email(OFFICE)
+    standard = app.selectbox(key="validity:standard").value
+    measure = app.selectbox(key="validity:measure").value
+    points = validity.ratings_and_outcomes(store, office, standard, measure).points
+    assert len(points) > 7
+    choice = pages_choice(app, "validity-points")
+    assert choice.options == labels(len(points), 7)
+    pd.testing.assert_frame_equal(app.dataframe[0].value, points.iloc[:7])
+    choice.set_value(7).run()
+    assert not app.exception, app.exception
+    pd.testing.assert_frame_equal(app.dataframe[0].value, points.iloc[7:14])
+    made = [m for m in deferred.values() if m["name"] == "ratings-and-outcomes.csv"]
+    csv = pd.read_csv(io.StringIO(made[-1]["data"]()), keep_default_na=False)
+    assert csv["school"].tolist() == points["school"].tolist()
