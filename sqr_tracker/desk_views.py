@@ -198,15 +198,10 @@ POINTS_PAGE_ROWS = 500
 
 
 def points_list(relation: Relation) -> None:
-    """The schools behind the chart, a page at a time when there are many; the
-    download holds every school."""
+    """The schools behind the chart, a page at a time when there are many; its
+    download buttons hold every school."""
     with st.expander(f"The {relation.n:,} schools behind the chart"):
-        rows = page_of(
-            len(relation.points),
-            "validity-points",
-            POINTS_PAGE_ROWS,
-            "The list is shown a page at a time; the download holds every school.",
-        )
+        rows = page_of(len(relation.points), "validity-points", POINTS_PAGE_ROWS)
         points = relation.points.iloc[rows]
         st.dataframe(
             points,

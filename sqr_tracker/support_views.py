@@ -42,12 +42,7 @@ def needs_support_table(schools: pd.DataFrame, key: str) -> None:
     """Each school with its tier and the rules it meets; choosing a row shows
     the reasons in full, with a way to its plan. A list longer than
     ``NEEDS_SUPPORT_PAGE_ROWS`` is shown a page at a time."""
-    rows = page_of(
-        len(schools),
-        key,
-        NEEDS_SUPPORT_PAGE_ROWS,
-        "The list is shown a page at a time; the download holds every school.",
-    )
+    rows = page_of(len(schools), key, NEEDS_SUPPORT_PAGE_ROWS)
     page = schools.iloc[rows]
     shown = page[["school_id", "school", "network", "level", "tier", "rules"]]
     event = st.dataframe(
@@ -165,16 +160,6 @@ def _heatmap_words(
     return words, cells
 
 
-def _page_of(rows: int, key: str) -> slice:
-    """Which rows to show: all of them, or the page of them the user chose."""
-    return page_of(
-        rows,
-        key,
-        HEATMAP_PAGE_ROWS,
-        "The list is shown a page at a time; the download holds every school.",
-    )
-
-
 def heatmap_table(
     table: pd.DataFrame,
     labels: dict[int, str],
@@ -187,7 +172,7 @@ def heatmap_table(
     codes = [c for c in table.columns if c not in HEATMAP_FIXED]
     levels = sorted(labels)
     words, cells = _heatmap_words(table, labels, strengths)
-    rows = _page_of(len(table), key)
+    rows = page_of(len(table), key, HEATMAP_PAGE_ROWS)
     page, shown = table.iloc[rows], cells.iloc[rows]
     styles = _level_colours(levels)
     colours = pd.DataFrame(

@@ -156,7 +156,14 @@ def rows_height(rows: int) -> int:
     return 38 + 35 * min(rows, 25)
 
 
-def page_of(rows: int, key: str, size: int, help: str) -> slice:
+# What the choice of page says when the list's own download buttons follow it.
+ALL_IN_DOWNLOADS = (
+    "The list is shown a page at a time; the CSV and Excel buttons below it hold "
+    "every school."
+)
+
+
+def page_of(rows: int, key: str, size: int, help: str = ALL_IN_DOWNLOADS) -> slice:
     """Which rows of a long list to show: all of them when they fit in one page
     of ``size``, else the page the user chose ("Schools 1–500 of 10,000")."""
     if rows <= size:
