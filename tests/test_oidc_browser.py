@@ -176,10 +176,17 @@ def test_a_principal_signs_in_sees_their_school_and_signs_out(app, browser, prov
     assert_no_school_named(page, ["Birch Middle School", "Cedar High School"])
 
     page.get_by_role("button", name="Sign out").click()
+    # The app shows its sign-in page at once, while the browser is still on its
+    # way to the provider's sign-out: wait for the provider to have heard it.
+    signed_out = provider.provider.signed_out
+    for _ in range(WAIT // 100):
+        if signed_out:
+            break
+        page.wait_for_timeout(100)
+    assert signed_out[-1:] == ["principal.a@test.sqr"]
     expect(
         page.get_by_text("Sign in with your district account to see your schools.")
     ).to_be_visible(timeout=WAIT)
-    assert provider.provider.signed_out[-1] == "principal.a@test.sqr"
     page.reload()  # the sign-in cookie is gone, not only this session's
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
     settled(page)
