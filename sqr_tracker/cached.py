@@ -1,4 +1,5 @@
-"""The questions pages ask that read across many schools, cached per user.
+"""The questions pages ask again on every rerun, cached per user: those that
+read across many schools, one school's pages, and the charts drawn from them.
 
 Each is the package's own function wrapped by :func:`caching.cached_for_user`:
 one answer per data file, user (id, role, school, network, active) and data
