@@ -91,7 +91,7 @@ def district_numbers(store: Store, user: User | None, today: date) -> DistrictNu
         "Open goals": int(plans["open_goals"].sum()),
         "Overdue action steps": int(plans["overdue_steps"].sum()),
         "Open support requests": int(plans["open_requests"].sum()),
-        "Schools checked in this month": checked,
+        "Checked in this month": checked,  # schools, beside "Schools" (fits one line)
     }
     consensus = store.latest_consensus_counts(scope)
     return DistrictNumbers(

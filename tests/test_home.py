@@ -83,7 +83,7 @@ def test_district_numbers_count_the_whole_district(store, people):
         "Open goals": 1,
         "Overdue action steps": 1,
         "Open support requests": 0,
-        "Schools checked in this month": 0,
+        "Checked in this month": 0,
     }
     assert numbers.reviews_by_phase.values.tolist() == [["site visit", 1]]
     assert numbers.consensus_counts[["code", "label", "schools"]].values.tolist() == [
