@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
@@ -255,3 +256,22 @@ def assert_same_answer(found, expected) -> None:
             pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
         else:
             assert mine == theirs, field.name
+
+
+@pytest.fixture
+def deferred(monkeypatch) -> dict[str, dict]:
+    """Each download the pages register, by its file id: the callable that
+    makes the data (a download button's data is made only when clicked), the
+    file name and the type."""
+    made: dict[str, dict] = {}
+    original = MediaFileManager.add_deferred
+
+    def add(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = original(
+            self, data_callable, mimetype, coordinates, file_name, **kwargs
+        )
+        made[file_id] = {"data": data_callable, "name": file_name, "mime": mimetype}
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add)
+    return made

@@ -16,7 +16,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from sqr_tracker import (
@@ -51,23 +50,6 @@ def store(demo_file, monkeypatch):
     caching.clear()
     yield Store.open(demo_file)
     caching.clear()
-
-
-@pytest.fixture
-def deferred(monkeypatch) -> dict[str, dict]:
-    """Each download the page registers, by its file id."""
-    made: dict[str, dict] = {}
-    original = MediaFileManager.add_deferred
-
-    def add(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        file_id = original(
-            self, data_callable, mimetype, coordinates, file_name, **kwargs
-        )
-        made[file_id] = {"data": data_callable, "name": file_name}
-        return file_id
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add)
-    return made
 
 
 def page_as(store: Store, email: str, page: str) -> AppTest:

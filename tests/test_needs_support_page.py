@@ -16,7 +16,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from sqr_tracker import evidence, needs_support
@@ -42,24 +41,6 @@ def demo_file(tmp_path_factory) -> str:
 def store(demo_file, monkeypatch):
     monkeypatch.setenv("SQR_TRACKER_DB", demo_file)
     return Store.open(demo_file)
-
-
-@pytest.fixture
-def deferred(monkeypatch) -> dict[str, dict]:
-    """Each download the pages register, by its file id: the callable that
-    makes the data, the file name and the type."""
-    made: dict[str, dict] = {}
-    original = MediaFileManager.add_deferred
-
-    def add(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        file_id = original(
-            self, data_callable, mimetype, coordinates, file_name, **kwargs
-        )
-        made[file_id] = {"data": data_callable, "name": file_name, "mime": mimetype}
-        return file_id
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add)
-    return made
 
 
 def page_as(store: Store, email: str, page: str = "needs_support") -> AppTest:
