@@ -8,14 +8,24 @@ thread that runs a page script may get an arena of its own. At state scale that
 kept tens of megabytes of freed frames resident. :func:`tune` fixes both sizes
 and caps the arenas, so the resident memory follows what is in use. On a system
 without glibc it does nothing.
+
+Streamlit also runs a full garbage collection after every page run, which walks
+every object the process holds: the modules' own (pandas, plotly, the package)
+are most of them and live as long as the process. :func:`freeze_modules` loads
+the package's modules and sets what is loaded then aside from every later
+collection, so a collection walks only what the sessions made.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
+import importlib
 import logging
 import os
+import pkgutil
 import sys
+import threading
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,3 +59,26 @@ def tune() -> bool:
     if not done:
         _LOGGER.warning("the memory allocator kept some of its default settings")
     return done
+
+
+_frozen = threading.Event()
+
+# What the pages load as they first run, beside the package's own modules.
+PAGE_MODULES = ("plotly.graph_objects", "plotly.io", "pyarrow.compute")
+
+
+def freeze_modules() -> bool:
+    """Load every module of the package and what its pages use, then leave the
+    objects alive now out of later garbage collections (once per process;
+    whether this call did it). Objects made later are still collected."""
+    if _frozen.is_set():
+        return False
+    package = importlib.import_module("sqr_tracker")
+    for found in pkgutil.iter_modules(package.__path__, "sqr_tracker."):
+        importlib.import_module(found.name)
+    for name in PAGE_MODULES:
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()
+    _frozen.set()
+    return True

@@ -37,8 +37,10 @@ def app_data_file() -> Path:
 @st.cache_resource(show_spinner="Opening the district's data…")
 def _open(path: str) -> tuple[Store, bool]:
     """The process's store for the file; builds the demo district if it is missing.
-    The server's memory allocator is set here, once the server runs the app."""
+    The server's memory allocator is set here, once the server runs the app, and
+    the modules it loads are set aside from its garbage collections."""
     allocator.tune()
+    allocator.freeze_modules()
     built = False
     if not Path(path).exists():
         _LOGGER.info("no data file at %s: building the demo district", path)
