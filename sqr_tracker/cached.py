@@ -2,10 +2,11 @@
 read across many schools, one school's pages, and the charts drawn from them.
 
 Each is the package's own function wrapped by :func:`caching.cached_for_user`:
-one answer per data file, user (id, role, school, network, active) and data
-version, so a rerun of a page that changed nothing is answered from memory and
-any write is seen on the next read. The command line and the tests call the
-functions themselves, uncached.
+one answer per data file, data version and what the user may see (their role,
+school, network and whether active; who they are, for a reviewer and for an
+answer that marks the user's own rows), so a rerun of a page that changed
+nothing is answered from memory and any write is seen on the next read. The
+command line and the tests call the functions themselves, uncached.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ measure_story = cached_for_user(_growth.measure_story)
 public_story = cached_for_user(_growth.public_story)
 school_evidence = cached_for_user(_evidence.school_evidence)
 school_self_gap = cached_for_user(_evidence.school_self_gap)
-review_record = cached_for_user(_reviews.review_record)
+# A review's record marks the ratings the user gave themselves.
+review_record = cached_for_user(_reviews.review_record, per_person=True)
 
 
 def _run_chart(store: Store, user: User | None, school_id: int, measure_id: int):

@@ -139,6 +139,33 @@ def test_two_users_in_turn_each_get_their_own_answer(store, people):
     assert asked == [1, 5, 6]
 
 
+def test_people_who_see_the_same_schools_share_an_answer_but_reviewers_do_not(
+    store, people
+):
+    """Two central office users see every school: the second is answered from
+    the first's answer. Reviewers see the reviews they are on, and a function
+    cached per person marks the user's own rows: each is asked for each."""
+    asked = []
+
+    def who_asked(store, user):
+        asked.append(user.id)
+        return visible_school_ids(store, user)
+
+    office = people["office"]
+    colleague = office.model_copy(update={"id": 70, "email": "office2@test.sqr"})
+    shared = cached_for_user(who_asked)
+    assert shared(store, office) is None
+    assert shared(store, colleague) is None
+    assert asked == [7]
+    lead, other = people["reviewer.lead"], people["reviewer.other"]
+    assert shared(store, lead) != shared(store, other)
+    assert asked == [7, 8, 10]
+    mine = cached_for_user(who_asked, per_person=True)
+    mine(store, office)
+    mine(store, colleague)
+    assert asked == [7, 8, 10, 7, 70]
+
+
 def test_a_changed_role_or_school_gets_a_new_answer(store, people):
     """The key holds the role and the school of the user as given, so a user
     whose record changed is never answered from what their old record saw."""
