@@ -4,10 +4,10 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import cached, evidence, home, session, views
+from sqr_tracker import cached, evidence, session, views
 
 store, user = session.require_page(__file__)
-schools = home.summary_choices(store, user)
+schools = cached.summary_choices(store, user)
 
 st.title("School summaries")
 st.caption(

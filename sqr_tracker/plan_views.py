@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sqr_tracker import actions, plan_deletes, plan_forms
-from sqr_tracker.auth import Action, allowed, visible_school_ids
+from sqr_tracker import actions, cached, plan_deletes, plan_forms
+from sqr_tracker.auth import Action, allowed
 from sqr_tracker.errors import InvalidInput, SqrError, StaleEdit
 from sqr_tracker.models import SCHOOL_ROLES, StepStatus, User
 from sqr_tracker.plans import AT_RISK, OFF_TRACK, ON_TRACK, Plan
@@ -382,11 +382,10 @@ def school_choice(store: Store, user: User) -> int:
     """The user's own school, or a school they follow, chosen here."""
     if user.role in SCHOOL_ROLES:
         return int(user.school_id)
-    schools = store.schools(visible_school_ids(store, user))
-    if schools.empty:
+    names = cached.followed_schools(store, user)
+    if not names:
         st.info("You follow no schools yet.")
         st.stop()
-    names = dict(zip(schools["id"].astype(int), schools["name"], strict=True))
     return st.selectbox("School", list(names), format_func=names.get, key="school")
 
 

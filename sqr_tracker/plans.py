@@ -13,7 +13,7 @@ from datetime import date
 
 import pandas as pd
 
-from sqr_tracker.auth import Action, authorize
+from sqr_tracker.auth import Action, authorize, visible_school_ids
 from sqr_tracker.config import district_settings
 from sqr_tracker.models import User
 from sqr_tracker.store import Store
@@ -151,6 +151,13 @@ class Plan:
             (f"{code} {name}", group)
             for (code, name), group in goals.groupby(["code", "standard"], sort=False)
         ]
+
+
+def followed_schools(store: Store, user: User | None) -> dict[int, str]:
+    """The schools whose plans the user may open, by name (every school for
+    the central office; none for someone who follows none)."""
+    schools = store.schools(visible_school_ids(store, user))
+    return dict(zip(schools["id"].astype(int), schools["name"], strict=True))
 
 
 def school_plan(store: Store, user: User | None, school_id: int, today: date) -> Plan:

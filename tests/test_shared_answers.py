@@ -100,6 +100,8 @@ CALLS = {
     "desk_figures": lambda s, u: [(_requests(s, u),)],
     "answer_times": lambda s, u: [(TODAY,)],
     "school_glance": lambda s, u: [(_school(s, u), TODAY)],
+    "followed_schools": lambda s, u: [()],
+    "summary_choices": lambda s, u: [()],
     "school_plan": lambda s, u: [(_school(s, u), TODAY)],
     "goal_timeline": lambda s, u: [(_school(s, u), g) for g in _goals(s, u)],
     "growth_across_reviews": lambda s, u: [(_school(s, u),)],
