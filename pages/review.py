@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from sqr_tracker import cached, review_views, reviews, session
+from sqr_tracker import cached, review_views, session
 
 store, user = session.require_page(__file__)
-choices = reviews.review_choices(store, user)
+choices = cached.review_choices(store, user)
 if not choices:
     st.title("Review")
     st.info("There is no review to open here yet.")

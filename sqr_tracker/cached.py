@@ -78,6 +78,7 @@ school_glance = cached_for_user(_home.school_glance)
 # The school choosers: every school, at state scale ten thousand of them.
 followed_schools = cached_for_user(_plans.followed_schools)
 summary_choices = cached_for_user(_home.summary_choices)
+review_choices = cached_for_user(_reviews.review_choices)
 school_plan = cached_for_user(_plans.school_plan)
 goal_timeline = cached_for_user(_plans.goal_timeline)
 growth_across_reviews = cached_for_user(_growth.growth_across_reviews)

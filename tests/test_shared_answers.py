@@ -102,6 +102,7 @@ CALLS = {
     "school_glance": lambda s, u: [(_school(s, u), TODAY)],
     "followed_schools": lambda s, u: [()],
     "summary_choices": lambda s, u: [()],
+    "review_choices": lambda s, u: [()],
     "school_plan": lambda s, u: [(_school(s, u), TODAY)],
     "goal_timeline": lambda s, u: [(_school(s, u), g) for g in _goals(s, u)],
     "growth_across_reviews": lambda s, u: [(_school(s, u),)],
