@@ -21,16 +21,21 @@ sorts = {"school": "School name", **{c: f"{c}, lowest first" for c in codes}}
 sort_by = right.selectbox(
     "Sort by", list(sorts), format_func=sorts.get, key="heatmap-sort"
 )
-table, labels = cached.heatmap(
-    store,
-    user,
-    network=None if network == networks[0] else network,
-    level=None if level == levels[0] else level,
-    sort_by=sort_by,
-)
+chosen = {
+    "network": None if network == networks[0] else network,
+    "level": None if level == levels[0] else level,
+    "sort_by": None if sort_by == "school" else sort_by,  # by name, as everyone is
+}
+table = everyone
+if any(chosen.values()):
+    table, labels = cached.heatmap(store, user, **chosen)
 if table.empty:
     st.info("No school matches these filters.")
 else:
     st.caption(f"{len(table):,} schools")
-    strengths = cached.heatmap_evidence(store, user, table)
-    support_views.heatmap_table(table, labels, "heatmap", strengths)
+    support_views.heatmap_table(
+        table,
+        labels,
+        "heatmap",
+        lambda rows: cached.heatmap_evidence(store, user, rows),
+    )

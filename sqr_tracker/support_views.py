@@ -4,6 +4,7 @@ office user can sort, filter, download and click through to a school's plan."""
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -164,16 +165,18 @@ def heatmap_table(
     table: pd.DataFrame,
     labels: dict[int, str],
     key: str,
-    strengths: pd.DataFrame | None = None,
+    strengths: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> None:
     """Schools by standards, each cell coloured by its level and naming it, and
-    how strong the evidence behind it is; choosing a row opens the school's
-    plan. A list longer than ``HEATMAP_PAGE_ROWS`` is shown a page at a time."""
+    how strong the evidence behind it is (``strengths`` of some of the table's
+    rows, row by row); choosing a row opens the school's plan. A list longer
+    than ``HEATMAP_PAGE_ROWS`` is shown a page at a time: the evidence is
+    weighed for the rows shown, and for every row only when it is downloaded."""
     codes = [c for c in table.columns if c not in HEATMAP_FIXED]
     levels = sorted(labels)
-    words, cells = _heatmap_words(table, labels, strengths)
     rows = page_of(len(table), key, HEATMAP_PAGE_ROWS)
-    page, shown = table.iloc[rows], cells.iloc[rows]
+    page = table.iloc[rows]
+    _, shown = _heatmap_words(page, labels, strengths(page) if strengths else None)
     styles = _level_colours(levels)
     colours = pd.DataFrame(
         {code: page[code].map(styles).fillna(_NOT_RATED_COLOURS) for code in codes},
@@ -205,7 +208,13 @@ def heatmap_table(
         "row to open the school's plan."
     )
     st.caption(strength_legend())
-    if strengths is not None:
-        for code in codes:
-            words[f"{code} evidence"] = strengths[code].values
-    downloads(words, "ratings heatmap", f"{key}:download")
+
+    def every_row() -> pd.DataFrame:
+        words, _ = _heatmap_words(table, labels, None)
+        if strengths is not None:
+            weighed = strengths(table)
+            for code in codes:
+                words[f"{code} evidence"] = weighed[code].values
+        return words
+
+    downloads(every_row, "ratings heatmap", f"{key}:download")
