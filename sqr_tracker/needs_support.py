@@ -151,7 +151,7 @@ def _adverse(facts: Facts) -> pd.Series:
     trend the wrong way (the rules of the growth story's run charts)."""
     found: dict[int, list[str]] = {}
     rows = facts.values[_may_end_adverse(facts.values)]
-    series = rows.groupby(["school_id", "measure_id"], sort=True).ngroup().to_numpy()
+    series = _series_ids(rows)
     order = np.argsort(series, kind="stable")  # each series' rows in their order
     schools, points, periods, better, measure = (
         rows[column].to_numpy()[order]
@@ -179,8 +179,7 @@ def _may_end_adverse(values: pd.DataFrame) -> np.ndarray:
     (the only ones that can reach the latest point) is long enough and points
     the wrong way, or it holds an infinite value or a missing period (left to
     ``run_chart``). ``_adverse`` draws the run charts of these series only."""
-    series = values.groupby(["school_id", "measure_id"], sort=True).ngroup()
-    series = series.to_numpy(dtype=np.int64)
+    series = _series_ids(values)
     if len(series) == 0:
         return np.zeros(0, dtype=bool)
     count = int(series.max()) + 1
@@ -201,6 +200,24 @@ def _may_end_adverse(values: pd.DataFrame) -> np.ndarray:
         (trend_side == worse) & (trend_steps + 1 >= TREND_POINTS)
     )
     return (adverse | unclear)[series]
+
+
+def _series_ids(values: pd.DataFrame) -> np.ndarray:
+    """Per row, its series' number: the series (a school's measure) numbered in
+    order of school, then measure, as ``groupby(...).ngroup()`` numbers them,
+    but from one integer key per row (a grouping on two columns of millions of
+    rows takes a tenth of a second longer)."""
+    schools = values["school_id"].to_numpy(dtype=np.int64)
+    measures = values["measure_id"].to_numpy(dtype=np.int64)
+    if len(schools) == 0:
+        return np.zeros(0, dtype=np.int64)
+    low, span = measures.min(), int(measures.max() - measures.min()) + 1
+    if (int(schools.max()) - int(schools.min()) + 1) * span >= 2**62:  # too far apart
+        grouped = values.groupby(["school_id", "measure_id"], sort=True)
+        return grouped.ngroup().to_numpy(dtype=np.int64)
+    key = (schools - schools.min()) * span + (measures - low)
+    ids, _ = pd.factorize(key, sort=True)
+    return ids.astype(np.int64)
 
 
 def _wrong_way(higher_is_better: np.ndarray, series: np.ndarray) -> np.ndarray:

@@ -495,3 +495,20 @@ def test_the_points_are_the_group_values_without_the_measures_words(tmp_path):
         assert len(store.group_points(None, "All students")) > 0
     finally:
         store.close()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([3, 7, 2**40, -5, 2**61]), st.sampled_from([1, 9, 4, 2**62])
+        ),
+        max_size=30,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_series_are_numbered_as_a_grouping_on_school_and_measure(pairs):
+    """One integer key per row numbers the series as ``ngroup`` does, and ids
+    too far apart for one key fall back to the grouping itself."""
+    rows = pd.DataFrame(pairs, columns=["school_id", "measure_id"], dtype="int64")
+    expected = rows.groupby(["school_id", "measure_id"], sort=True).ngroup()
+    assert ns._series_ids(rows).tolist() == expected.tolist()
