@@ -72,13 +72,15 @@ open_requests = cached_for_user(_support_desk.open_requests)
 desk_figures = cached_for_user(_support_desk.desk_figures)
 answer_times = cached_for_user(_support_desk.answer_times)
 
-# One school's pages: what a rerun of "Our school", "Our plan", "Our growth",
-# "Review" and "School summaries" asks again when nothing was written.
-school_glance = cached_for_user(_home.school_glance)
-# The school choosers: every school, at state scale ten thousand of them.
+# The choosers of a school or a review: at state scale, ten thousand schools and
+# thirty thousand reviews.
 followed_schools = cached_for_user(_plans.followed_schools)
 summary_choices = cached_for_user(_home.summary_choices)
 review_choices = cached_for_user(_reviews.review_choices)
+
+# One school's pages: what a rerun of "Our school", "Our plan", "Our growth",
+# "Review" and "School summaries" asks again when nothing was written.
+school_glance = cached_for_user(_home.school_glance)
 school_plan = cached_for_user(_plans.school_plan)
 goal_timeline = cached_for_user(_plans.goal_timeline)
 growth_across_reviews = cached_for_user(_growth.growth_across_reviews)
