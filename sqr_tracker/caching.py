@@ -4,12 +4,12 @@ A cached answer that depends on who asks must be keyed on who asks, or one
 user's data reaches another. :func:`cached_for_user` keys every answer on the
 data file, the store's data version (so that a write anywhere is seen on the
 next read) and what the user may see: their role, school and network, and
-whether their account is active. Those fix every scope of the permission matrix
-but a reviewer's, which is the reviews they are assigned to, so a reviewer's
-answers are also keyed on who they are; so are the answers of a function cached
-``per_person``, which mark the user's own rows. Two people who see the same
-schools share the rest: the second central office user to open a page is
-answered from memory.
+whether their account is active, as the store holds them when asked. Those fix
+every scope of the permission matrix but a reviewer's, which is the reviews
+they are assigned to, so a reviewer's answers are also keyed on who they are;
+so are the answers of a function cached ``per_person``, which mark the user's
+own rows. Two people who see the same schools share the rest: the second
+central office user to open a page is answered from memory.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
-from sqr_tracker.auth import PERMISSIONS, Scope
-from sqr_tracker.models import User
+from sqr_tracker.auth import PERMISSIONS, Scope, of_record
+from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
 P = ParamSpec("P")
@@ -44,13 +44,15 @@ def _answer(
     return _func(_store, _user, *args, **dict(kwargs))
 
 
-# The roles whose scope is a list of assignments held for them by name.
-ASSIGNED = frozenset(
+# Scopes that the role, school and network decide; any other (a reviewer's
+# assignments, or a scope added later) keeps the person in the key.
+SHARED_SCOPES = frozenset({Scope.ANY, Scope.OWN_SCHOOL, Scope.OWN_NETWORK})
+SHARED_ROLES = frozenset(Role) - {
     role
     for roles in PERMISSIONS.values()
     for role, scope in roles.items()
-    if scope in (Scope.REVIEW_TEAM, Scope.REVIEW_LEAD)
-)
+    if scope not in SHARED_SCOPES
+}
 
 
 def user_key(user: User | None, *, per_person: bool = False) -> tuple | None:
@@ -58,7 +60,8 @@ def user_key(user: User | None, *, per_person: bool = False) -> tuple | None:
     where their scope (or the answer) is theirs alone."""
     if user is None:
         return None
-    person = user.id if per_person or user.role in ASSIGNED else None
+    shared = user.role in SHARED_ROLES and not per_person
+    person = None if shared else user.id
     return (person, user.role.value, user.school_id, user.network_id, user.active)
 
 
@@ -74,17 +77,24 @@ def cached_for_user(
 
     @functools.wraps(func)
     def cached(store: Store, user: User | None, *args: P.args, **kwargs: P.kwargs) -> T:
+        # The key is the user as stored now, read after the version: a session's
+        # copy made before a change of role or scope must not file its answer
+        # under its old scope, where the people still in it would read it.
+        version = store.data_version()
+        record = of_record(store, user)
+        if record is None:  # not a user of this file: asked afresh, to refuse
+            return func(store, user, *args, **kwargs)
         return _answer(
             what,
             str(store.path),
-            store.data_version(),
-            user_key(user, per_person=per_person),
-            user.role.value if user is not None else None,
+            version,
+            user_key(record, per_person=per_person),
+            record.role.value,
             args,
             tuple(sorted(kwargs.items())),
             func,
             store,
-            user,
+            record,
         )
 
     cached.uncached = func  # type: ignore[attr-defined]

@@ -211,7 +211,7 @@ def _series_ids(values: pd.DataFrame) -> np.ndarray:
     measures = values["measure_id"].to_numpy(dtype=np.int64)
     if len(schools) == 0:
         return np.zeros(0, dtype=np.int64)
-    low, span = measures.min(), int(measures.max() - measures.min()) + 1
+    low, span = int(measures.min()), int(measures.max()) - int(measures.min()) + 1
     if (int(schools.max()) - int(schools.min()) + 1) * span >= 2**62:  # too far apart
         grouped = values.groupby(["school_id", "measure_id"], sort=True)
         return grouped.ngroup().to_numpy(dtype=np.int64)

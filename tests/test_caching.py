@@ -16,7 +16,6 @@ from sqr_tracker import actions, caching
 from sqr_tracker.auth import visible_school_ids
 from sqr_tracker.caching import cached_for_user
 from sqr_tracker.config import PROJECT_ROOT
-from sqr_tracker.models import Role
 from sqr_tracker.store import Store
 
 CACHES = {"cache_data", "cache_resource", "cache", "lru_cache", "cached_for_user"}
@@ -152,7 +151,8 @@ def test_people_who_see_the_same_schools_share_an_answer_but_reviewers_do_not(
         return visible_school_ids(store, user)
 
     office = people["office"]
-    colleague = office.model_copy(update={"id": 70, "email": "office2@test.sqr"})
+    new = {"email": "office2@test.sqr", "name": "Ola Office", "role": "central_office"}
+    colleague = store.user_by_id(actions.create_user(store, office, new))
     shared = cached_for_user(who_asked)
     assert shared(store, office) is None
     assert shared(store, colleague) is None
@@ -163,27 +163,46 @@ def test_people_who_see_the_same_schools_share_an_answer_but_reviewers_do_not(
     mine = cached_for_user(who_asked, per_person=True)
     mine(store, office)
     mine(store, colleague)
-    assert asked == [7, 8, 10, 7, 70]
+    assert asked == [7, 8, 10, 7, colleague.id]
 
 
-def test_a_changed_role_or_school_gets_a_new_answer(store, people):
-    """The key holds the role and the school of the user as given, so a user
-    whose record changed is never answered from what their old record saw."""
+def test_a_user_changed_under_a_session_is_keyed_as_the_store_holds_them(store, people):
+    """A session's copy of a user made before a change to their account (here:
+    disabled) is answered and keyed as the store now holds them, so a colleague
+    who shared the old key is never answered from the changed account."""
+    office = people["office"]
+    new = {"email": "principal.a2@test.sqr", "name": "Al Second", "role": "principal"}
+    colleague = store.user_by_id(
+        actions.create_user(store, office, {**new, "school_id": 1})
+    )
+    stale = people["principal.a"]  # read at the top of the session's run
+    version = store.row("users", stale.id)["version"]
+    actions.set_user_active(store, office, stale.id, False, version=version)
     asked = []
 
-    def seen_as(store, user):
-        asked.append(user.role)
-        return f"{user.role.label}, school {user.school_id}"
+    def schools_seen(store, user):
+        asked.append((user.id, user.active))
+        return visible_school_ids(store, user)
 
-    cached = cached_for_user(seen_as)
-    principal = people["principal.a"]
-    moved = principal.model_copy(update={"school_id": 2})
-    office = principal.model_copy(update={"role": Role.CENTRAL_OFFICE})
-    assert cached(store, principal) == "Principal, school 1"
-    assert cached(store, moved) == "Principal, school 2"
-    assert cached(store, office) == "Central office, school 1"
-    assert cached(store, principal) == "Principal, school 1"
-    assert asked == [Role.PRINCIPAL, Role.PRINCIPAL, Role.CENTRAL_OFFICE]
+    cached = cached_for_user(schools_seen)
+    assert cached(store, stale) == []
+    assert cached(store, colleague) == [1]
+    assert cached(store, stale) == []
+    assert asked == [(stale.id, False), (colleague.id, True)]
+
+
+def test_someone_not_a_user_of_the_file_is_asked_afresh_and_refused(store, people):
+    """A user the store does not hold (an account removed, another file's user)
+    is never answered from a cached answer: the function itself refuses."""
+    from sqr_tracker.errors import PermissionDenied
+    from sqr_tracker.growth import measure_choices
+
+    office = people["office"]
+    cached = cached_for_user(measure_choices)
+    cached(store, office, 1)
+    stranger = office.model_copy(update={"id": 70, "email": "x@elsewhere.sqr"})
+    with pytest.raises(PermissionDenied, match="is not a user of this district"):
+        cached(store, stranger, 1)
 
 
 def test_a_write_is_seen_on_the_next_read(store, people):

@@ -500,7 +500,8 @@ def test_the_points_are_the_group_values_without_the_measures_words(tmp_path):
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from([3, 7, 2**40, -5, 2**61]), st.sampled_from([1, 9, 4, 2**62])
+            st.sampled_from([3, 7, 2**40, -5, 2**61, -(2**62)]),
+            st.sampled_from([1, 9, 4, 2**62, -(2**62), -3]),
         ),
         max_size=30,
     )

@@ -387,6 +387,9 @@ def test_a_long_heatmap_is_shown_a_page_at_a_time(store, deferred, monkeypatch):
     csv = pd.read_csv(io.StringIO(made["CSV"]["data"]()), keep_default_na=False)
     assert list(csv["school"]) == list(everyone["school"])
     table, _ = needs_support.heatmap(store, store.user_by_email(OFFICE))
+    weighed = needs_support.heatmap_evidence(store, store.user_by_email(OFFICE), table)
+    for code in weighed.columns:  # every school's evidence, not only the page's
+        assert list(csv[f"{code} evidence"]) == list(weighed[code])
     app.session_state[key_of(app, "heatmap")] = {
         "selection": {"rows": [1], "columns": []}
     }

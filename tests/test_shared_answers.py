@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from test_caching import _same
 
-from sqr_tracker import cached, growth, plans, reviews
+from sqr_tracker import actions, cached, growth, plans, reviews
 from sqr_tracker.caching import user_key
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.errors import SqrError
@@ -26,6 +26,7 @@ from sqr_tracker.store import Store
 
 TODAY = date(2026, 12, 3)
 YEAR = 2026
+OFFICE = "central.office@demo.sqr"
 
 
 def _school(store: Store, user: User) -> int:
@@ -58,7 +59,7 @@ def _or_the_office(store: Store, user: User, ask):
     try:
         return ask(user)
     except SqrError:
-        return ask(store.user_by_email("central.office@demo.sqr"))
+        return ask(store.user_by_email(OFFICE))
 
 
 def _table(store: Store, user: User) -> pd.DataFrame:
@@ -136,11 +137,26 @@ def answer(func, store: Store, user: User, args: tuple):
         return (type(error).__name__, str(error))
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("shared") / "demo.duckdb"
+def _demo(path) -> Store:
+    """A generated district with a second principal at one school and a second
+    network lead in one network, so that every kind of scope has a pair."""
     build_demo_file(path, schools=6, seed=7, today=TODAY)
     store = Store.open(path)
+    office = store.user_by_email(OFFICE)
+    principal = store.user_by_email("principal@demo.sqr")
+    lead = store.frame("SELECT network_id FROM users WHERE role = 'network_lead'")
+    for email, role, scope in (
+        ("deputy@demo.sqr", "principal", {"school_id": principal.school_id}),
+        ("lead.two@demo.sqr", "network_lead", {"network_id": int(lead.iloc[0, 0])}),
+    ):
+        new = {"email": email, "name": email.split("@")[0], "role": role, **scope}
+        actions.create_user(store, office, new)
+    return store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    store = _demo(tmp_path_factory.mktemp("shared") / "demo.duckdb")
     yield store
     store.close()
 
@@ -161,7 +177,13 @@ def test_every_cached_function_is_asked_here():
 def test_the_groups_that_share_are_the_ones_that_see_the_same_schools(demo):
     shared = groups(demo)
     roles = sorted(users[0].role.value for users in shared)
-    assert roles == ["central_office", *["site_team"] * 6, "viewer"]
+    assert roles == [
+        "central_office",
+        "network_lead",
+        "principal",
+        *["site_team"] * 6,
+        "viewer",
+    ]
     for users in shared:
         assert len({u.id for u in users}) == len(users) == 2
         assert len({(u.role, u.school_id, u.network_id) for u in users}) == 1
@@ -183,10 +205,34 @@ def test_people_who_share_a_key_get_the_same_answer(demo, name):
     assert asked >= 8  # every group, at least once
 
 
-def test_a_review_record_is_keyed_on_the_person_who_asks(demo):
-    """Two site team members of one school share a scope, but a review's record
-    marks each one's own ratings, so it is not shared."""
-    assert cached.review_record.per_person
-    team = next(users for users in groups(demo) if users[0].role == Role.SITE_TEAM)
-    keys = {user_key(user, per_person=True) for user in team}
-    assert len(keys) == len(team)
+def test_a_review_record_is_kept_per_person_because_it_marks_their_own_ratings(
+    tmp_path,
+):
+    """Two central office users share a scope, but a review's record holds the
+    asker's own reviewer ratings: one who rated as a reviewer before joining the
+    central office reads their ratings there, and a colleague does not, so the
+    record is kept per person."""
+    store = _demo(tmp_path / "demo.duckdb")
+    try:
+        office = next(g for g in groups(store) if g[0].role == Role.CENTRAL_OFFICE)
+        former_reviewer, colleague = office
+        review_id = int(store.frame("SELECT min(id) AS id FROM reviews")["id"][0])
+        focus = store.review_focus_standards(review_id)
+        standard = int(focus["standard_id"].iloc[0])
+        with store.transaction() as tx:
+            tx.rows(
+                "INSERT INTO ratings (id, review_id, standard_id, rater_kind, "
+                "rater_id, level) SELECT max(id) + 1, ?, ?, 'reviewer', ?, 2 "
+                "FROM ratings",
+                [review_id, standard, former_reviewer.id],
+            )
+        mine = cached.review_record.uncached(store, former_reviewer, review_id)
+        theirs = cached.review_record.uncached(store, colleague, review_id)
+        assert mine.own_ratings["level"].notna().sum() == 1
+        assert theirs.own_ratings["level"].notna().sum() == 0
+        assert cached.review_record.per_person
+        assert user_key(former_reviewer) == user_key(colleague)
+        keys = {user_key(u, per_person=True) for u in office}
+        assert len(keys) == 2
+    finally:
+        store.close()
