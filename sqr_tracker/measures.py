@@ -111,8 +111,14 @@ def period_label(value: Any) -> str:
 Labels = Callable[[int], str]
 
 
-def _describe(count: int, what: str, label: Labels, start: int, end: int) -> str:
-    return f"{count} points in a row {what} ({label(start)} to {label(end)})"
+def signal_words(kind: str, direction: str, count: int, first: str, last: str) -> str:
+    """A signal in plain words: how many points in a row went which way, from
+    the period labelled ``first`` to the one labelled ``last``."""
+    if kind == SHIFT:
+        what = f"{direction} the median"
+    else:
+        what = "rising" if direction == UP else "falling"
+    return f"{count} points in a row {what} ({first} to {last})"
 
 
 def _shifts(
@@ -124,16 +130,8 @@ def _shifts(
     def close() -> None:
         if side != 0 and count >= needed:
             direction = ABOVE if side > 0 else BELOW
-            what = f"{direction} the median"
-            signals.append(
-                Signal(
-                    SHIFT,
-                    direction,
-                    start,
-                    last,
-                    _describe(count, what, label, start, last),
-                )
-            )
+            words = signal_words(SHIFT, direction, count, label(start), label(last))
+            signals.append(Signal(SHIFT, direction, start, last, words))
 
     for i, x in enumerate(points):
         s = int(np.sign(x - median))
@@ -166,16 +164,8 @@ def _trends(points: np.ndarray, needed: int, label: Labels) -> list[Signal]:
         if count >= needed:
             direction = UP if steps[k] > 0 else DOWN
             start, end = firsts[k], firsts[j + 1]
-            what = "rising" if direction == UP else "falling"
-            signals.append(
-                Signal(
-                    TREND,
-                    direction,
-                    start,
-                    end,
-                    _describe(count, what, label, start, end),
-                )
-            )
+            words = signal_words(TREND, direction, count, label(start), label(end))
+            signals.append(Signal(TREND, direction, start, end, words))
         k = j + 1
     return signals
 
@@ -366,32 +356,95 @@ def suppress_small_groups(
     A hidden row keeps its place and its group's name; its figures and its size
     are blanked and it is marked ``suppressed``. Rows keep their order and the
     frame passed in is not changed."""
-    keys = list(by or [])
-    needed = [size_column, group_column, *value_columns, *keys]
-    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
-    if missing:
-        raise ValueError(f"columns not in the frame: {', '.join(missing)}")
-
+    _require_columns(frame, [size_column, group_column, *value_columns, *(by or [])])
+    hidden = small_groups_hidden(
+        frame,
+        threshold=threshold,
+        size_column=size_column,
+        group_column=group_column,
+        total_group=total_group,
+        by=by,
+    )
     out = frame.copy()
-    sizes = pd.to_numeric(out[size_column], errors="coerce").to_numpy(dtype=float)
-    hidden = np.isnan(sizes) | (sizes < threshold)
-    is_total = (out[group_column] == total_group).fillna(False).to_numpy(dtype=bool)
-    if keys:
-        sets = out[keys].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-    else:
-        sets = np.zeros(len(out), dtype=int)
-    if np.any(np.bincount(sets, weights=is_total, minlength=1) > 1):
-        raise ValueError(
-            f"more than one {total_group!r} row in one set of rows "
-            f"(by {keys or 'nothing'})"
-        )
-    _hide_in_sets(sets, sizes, hidden, is_total, threshold)
-
     mask = pd.Series(hidden, index=out.index)
     for column in dict.fromkeys([*value_columns, size_column]):
         out[column] = out[column].mask(mask)
     out["suppressed"] = hidden
     return out
+
+
+def small_groups_hidden(
+    frame: pd.DataFrame,
+    *,
+    threshold: int,
+    size_column: str = "group_size",
+    group_column: str = "student_group",
+    total_group: str = "All students",
+    by: list[str] | None = None,
+) -> np.ndarray:
+    """Per row, whether ``suppress_small_groups`` hides it (the same rules),
+    without blanking anything: for a reader that only leaves hidden rows out."""
+    keys = list(by or [])
+    _require_columns(frame, [size_column, group_column, *keys])
+    sizes = pd.to_numeric(frame[size_column], errors="coerce").to_numpy(dtype=float)
+    hidden = np.isnan(sizes) | (sizes < threshold)
+    is_total = (frame[group_column] == total_group).fillna(False).to_numpy(dtype=bool)
+    sets = key_numbers(frame, keys)
+    if np.any(np.bincount(sets[is_total], minlength=1) > 1):
+        raise ValueError(
+            f"more than one {total_group!r} row in one set of rows "
+            f"(by {keys or 'nothing'})"
+        )
+    if not is_total.all():  # else every set is its total alone: rule 1 is all
+        _hide_in_sets(sets, sizes, hidden, is_total, threshold)
+    return hidden
+
+
+def _require_columns(frame: pd.DataFrame, needed: list[str]) -> None:
+    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"columns not in the frame: {', '.join(missing)}")
+
+
+def key_numbers(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Per row, the number of its key (its values in ``columns``, missing values
+    alike) among the frame's keys in order, from 0, as
+    ``groupby(columns, sort=True, dropna=False).ngroup()`` numbers them; every
+    row 0 without columns. Built from one integer per row when the columns'
+    codes fit in one, and counted along the rows when they come in order: a
+    grouping on several columns of a million rows takes ten times as long."""
+    if not columns or frame.empty:
+        return np.zeros(len(frame), dtype=np.int64)
+    together = np.zeros(len(frame), dtype=np.int64)
+    room = 1
+    for column in columns:
+        codes, span = _codes_in_order(frame[column])
+        room *= span
+        if room >= 2**62:  # too many keys for one integer
+            grouped = frame[columns].groupby(columns, sort=True, dropna=False)
+            return grouped.ngroup().to_numpy(dtype=np.int64)
+        together = together * span + codes
+    if np.all(together[1:] >= together[:-1]):
+        numbers = np.zeros(len(together), dtype=np.int64)
+        np.cumsum(together[1:] != together[:-1], out=numbers[1:])
+        return numbers
+    numbers, _ = pd.factorize(together, sort=True)
+    return numbers.astype(np.int64)
+
+
+def _codes_in_order(column: pd.Series) -> tuple[np.ndarray, int]:
+    """A column's values as integers from 0 that keep their order (missing
+    values last), and how many such integers there may be: integers close
+    together are moved to start at 0, anything else is numbered by its rank."""
+    values = column.to_numpy()
+    if values.dtype.kind in "ib" and len(values):
+        whole = values.astype(np.int64)
+        low = int(whole.min())
+        span = int(whole.max()) - low + 1
+        if span <= 2 * len(whole):
+            return whole - low, span
+    codes, found = pd.factorize(column, sort=True, use_na_sentinel=False)
+    return codes.astype(np.int64), max(len(found), 1)
 
 
 def _hide_in_sets(
@@ -421,6 +474,8 @@ def _hide_in_sets(
         has_total & ~total_hidden & (shown_count > 0) & (hidden_count > 0)
     )
     hidden[total_hidden[sets]] = True
+    if len(open_sets) == 0:
+        return
     order = np.argsort(sets, kind="stable")
     starts = np.searchsorted(sets[order], open_sets, side="left")
     ends = np.searchsorted(sets[order], open_sets, side="right")

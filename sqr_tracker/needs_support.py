@@ -21,13 +21,21 @@ from sqr_tracker.config import district_settings
 from sqr_tracker.errors import PermissionDenied
 from sqr_tracker.home import cycle_label
 from sqr_tracker.measures import (
+    ABOVE,
+    BELOW,
+    DOWN,
     SHIFT,
     SHIFT_POINTS,
+    TREND,
     TREND_POINTS,
+    UP,
     RunChart,
     Signal,
+    key_numbers,
+    period_label,
     run_chart,
-    suppress_small_groups,
+    signal_words,
+    small_groups_hidden,
 )
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
@@ -86,21 +94,22 @@ def _joined(rows: pd.DataFrame, words: pd.Series, tail: str = "") -> pd.Series:
 
 def _lowest_levels(facts: Facts) -> pd.Series:
     low = facts.ratings[facts.ratings["rating"] == facts.lowest]
-    per_school = low.groupby("school_id").agg(
-        count=("code", "size"), codes=("code", ", ".join), cycle=("cycle_year", "first")
-    )
-    per_school = per_school[
-        per_school["count"] >= facts.limits["support_lowest_standards"]
-    ]
+    codes: dict[int, list[str]] = {}
+    cycles: dict[int, int] = {}
+    for school, code, cycle in zip(
+        *(low[c].tolist() for c in ("school_id", "code", "cycle_year")), strict=True
+    ):
+        codes.setdefault(school, []).append(code)
+        cycles.setdefault(school, cycle)
+    needed = facts.limits["support_lowest_standards"]
     label = facts.labels.get(facts.lowest, "")
     return pd.Series(
-        [
-            f"{_plural(n, 'standard')} rated {label} in {cycle_label(c)} ({codes})"
-            for n, codes, c in per_school[["count", "codes", "cycle"]].itertuples(
-                index=False
-            )
-        ],
-        index=per_school.index,
+        {
+            school: f"{_plural(len(found), 'standard')} rated {label} in "
+            f"{cycle_label(cycles[school])} ({', '.join(found)})"
+            for school, found in sorted(codes.items())
+            if len(found) >= needed
+        },
         dtype=object,
     )
 
@@ -147,92 +156,193 @@ def _overdue(facts: Facts) -> pd.Series:
 
 
 def _adverse(facts: Facts) -> pd.Series:
-    """Run charts of each school's measures whose latest point ends a shift or
-    trend the wrong way (the rules of the growth story's run charts)."""
+    """Each school's measures whose run chart ends in a shift or trend the wrong
+    way (the rules of the growth story's run charts), each in words: the signal
+    that starts first where both do, as ``run_chart`` orders them. Found for
+    every series at once from its last runs (``_series_ends``); a series holding
+    an infinite value or a missing period is left to ``run_chart``."""
+    values = facts.values
+    ends = _series_ends(values)
+    words = _ends_in_words(values, ends)
+    words.update(_charted_words(values, ends.series, np.flatnonzero(ends.unclear)))
+    schools = values["school_id"].to_numpy()[ends.first_rows]
     found: dict[int, list[str]] = {}
-    rows = facts.values[_may_end_adverse(facts.values)]
-    series = _series_ids(rows)
-    order = np.argsort(series, kind="stable")  # each series' rows in their order
-    schools, points, periods, better, measure = (
-        rows[column].to_numpy()[order]
-        for column in ("school_id", "value", "period", "higher_is_better", "measure")
-    )
-    cuts = np.flatnonzero(np.diff(series[order])) + 1
-    for one in np.split(np.arange(len(order)), cuts) if len(order) else []:
-        first = one[0]
-        chart = run_chart(
-            pd.Series(points[one], index=periods[one]),
-            higher_is_better=bool(better[first]),
-        )
-        current = [s for s in chart.adverse() if _still_running(chart, s)]
-        if current:
-            words = f"{measure[first]}: {current[0].description}"
-            found.setdefault(schools[first], []).append(words)
+    for series in sorted(words):
+        found.setdefault(schools[series], []).append(words[series])
     return pd.Series(
         {school: "; ".join(w) for school, w in found.items()}, dtype=object
     )
 
 
-def _may_end_adverse(values: pd.DataFrame) -> np.ndarray:
-    """Per row, whether its series (a school's measure) may end in a signal the
-    wrong way, decided for every series at once: its last shift or last trend
-    (the only ones that can reach the latest point) is long enough and points
-    the wrong way, or it holds an infinite value or a missing period (left to
-    ``run_chart``). ``_adverse`` draws the run charts of these series only."""
+@dataclass(frozen=True)
+class _Run:
+    """Per series, its last run (points on the median, or steps, skipped): its
+    side (+1 above the median or up, -1 below or down, 0 for no run), how many
+    points it counts, and where its first and last counted points are (positions
+    in ``_Ends.rows``; -1 for no run)."""
+
+    side: np.ndarray
+    count: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    def wrong_way(self, worse: np.ndarray, needed: int) -> np.ndarray:
+        """Per series, whether this run is a signal pointing the wrong way."""
+        return (self.side == worse) & (self.count >= needed)
+
+
+@dataclass(frozen=True)
+class _Ends:
+    """How every series (a school's measure) ends. ``series``: per row of the
+    values, its series' number; per series, its first row (``first_rows``), the
+    sign of a move the wrong way (``worse``), whether it holds an infinite value
+    or a missing period (``unclear``), and its last shift and last trend, the
+    only ones that can reach its latest point. ``rows``: the rows with a value,
+    each series' in period order."""
+
+    series: np.ndarray
+    first_rows: np.ndarray
+    worse: np.ndarray
+    unclear: np.ndarray
+    rows: np.ndarray
+    shift: _Run
+    trend: _Run
+
+    @property
+    def adverse(self) -> np.ndarray:
+        """Per series, whether its latest point ends a signal the wrong way."""
+        return self.shift.wrong_way(self.worse, SHIFT_POINTS) | self.trend.wrong_way(
+            self.worse, TREND_POINTS
+        )
+
+
+def _series_ends(values: pd.DataFrame) -> _Ends:
+    """How every series ends, found for all of them at once. A series' last run
+    of points on one side of its median, and its last run of steps one way, each
+    reach its latest point: what follows them is only points on the median, or
+    equal to the point before, which the rules skip."""
     series = _series_ids(values)
-    if len(series) == 0:
-        return np.zeros(0, dtype=bool)
-    count = int(series.max()) + 1
-    worse = _wrong_way(values["higher_is_better"].to_numpy(), series)
+    count = int(series.max()) + 1 if len(series) else 0
+    _, first_rows = np.unique(series, return_index=True)
+    worse = _wrong_way(values["higher_is_better"].to_numpy()[first_rows])
     periods, _ = pd.factorize(values["period"], sort=True)
     points = values["value"].to_numpy(dtype=float)
-    unclear = (periods < 0) | np.isinf(points)
-    unclear = np.bincount(series, weights=unclear, minlength=count) > 0
+    odd = (periods < 0) | np.isinf(points)
+    unclear = np.bincount(series, weights=odd, minlength=count) > 0
     # each series in period order, missing values left out
-    order = np.lexsort((periods, series))
-    order = order[~np.isnan(points[order])]
-    ids, points = series[order], points[order]
+    order = _in_order(series, periods)
+    rows = order[~np.isnan(points[order])]
+    ids, points = series[rows], points[rows]
     with np.errstate(invalid="ignore"):  # infinite values: left to run_chart
         sides = np.sign(points - _medians(ids, points, count)[ids])
-    shift_side, shift_points = _last_runs(ids, sides, count)
-    trend_side, trend_steps = _last_runs(*_steps(ids, points), count)
-    adverse = ((shift_side == worse) & (shift_points >= SHIFT_POINTS)) | (
-        (trend_side == worse) & (trend_steps + 1 >= TREND_POINTS)
+    every = np.arange(len(ids))
+    shift = _last_runs(ids, sides, every, every, count)
+    trend = _last_runs(*_steps(ids, points), count, extra=1)
+    return _Ends(series, first_rows, worse, unclear, rows, shift, trend)
+
+
+def _may_end_adverse(values: pd.DataFrame) -> np.ndarray:
+    """Per row, whether its series may end in a signal the wrong way: it does,
+    or it holds an infinite value or a missing period (left to ``run_chart``)."""
+    ends = _series_ends(values)
+    return (ends.adverse | ends.unclear)[ends.series]
+
+
+def _ends_in_words(values: pd.DataFrame, ends: _Ends) -> dict[int, str]:
+    """Per series ending in a signal the wrong way (infinite values and missing
+    periods aside), the measure and the signal in words."""
+    wanted = np.flatnonzero(ends.adverse & ~ends.unclear)
+    periods = values["period"].to_numpy()
+    measures = values["measure"].iloc[ends.first_rows[wanted]].tolist()
+    runs = (
+        (SHIFT, ends.shift, SHIFT_POINTS, {1.0: ABOVE, -1.0: BELOW}),
+        (TREND, ends.trend, TREND_POINTS, {1.0: UP, -1.0: DOWN}),
     )
-    return (adverse | unclear)[series]
+    words: dict[int, str] = {}
+    for series, measure in zip(wanted.tolist(), measures, strict=True):
+        signals = [
+            (int(run.first[series]), int(run.last[series]), kind, run, directions)
+            for kind, run, needed, directions in runs
+            if run.side[series] == ends.worse[series] and run.count[series] >= needed
+        ]
+        first, last, kind, run, directions = min(signals, key=lambda s: s[:3])
+        said = signal_words(
+            kind,
+            directions[run.side[series]],
+            int(run.count[series]),
+            period_label(periods[ends.rows[first]]),
+            period_label(periods[ends.rows[last]]),
+        )
+        words[series] = f"{measure}: {said}"
+    return words
+
+
+def _charted_words(
+    values: pd.DataFrame, series: np.ndarray, which: np.ndarray
+) -> dict[int, str]:
+    """For the series numbered ``which``, the measure and the first signal the
+    wrong way reaching the latest point, from each one's run chart."""
+    if len(which) == 0:
+        return {}
+    rows = np.flatnonzero(np.isin(series, which))
+    rows = rows[np.argsort(series[rows], kind="stable")]  # each in its row order
+    points, periods, better, measure = (
+        values[column].to_numpy()[rows]
+        for column in ("value", "period", "higher_is_better", "measure")
+    )
+    cuts = np.flatnonzero(np.diff(series[rows])) + 1
+    words: dict[int, str] = {}
+    for one in np.split(np.arange(len(rows)), cuts):
+        chart = run_chart(
+            pd.Series(points[one], index=periods[one]),
+            higher_is_better=bool(better[one[0]]),
+        )
+        current = [s for s in chart.adverse() if _still_running(chart, s)]
+        if current:
+            words[int(series[rows[one[0]]])] = (
+                f"{measure[one[0]]}: {current[0].description}"
+            )
+    return words
 
 
 def _series_ids(values: pd.DataFrame) -> np.ndarray:
     """Per row, its series' number: the series (a school's measure) numbered in
-    order of school, then measure, as ``groupby(...).ngroup()`` numbers them,
-    but from one integer key per row (a grouping on two columns of millions of
-    rows takes a tenth of a second longer)."""
-    schools = values["school_id"].to_numpy(dtype=np.int64)
-    measures = values["measure_id"].to_numpy(dtype=np.int64)
-    if len(schools) == 0:
-        return np.zeros(0, dtype=np.int64)
-    low, span = int(measures.min()), int(measures.max()) - int(measures.min()) + 1
-    if (int(schools.max()) - int(schools.min()) + 1) * span >= 2**62:  # too far apart
-        grouped = values.groupby(["school_id", "measure_id"], sort=True)
-        return grouped.ngroup().to_numpy(dtype=np.int64)
-    key = (schools - schools.min()) * span + (measures - low)
-    ids, _ = pd.factorize(key, sort=True)
-    return ids.astype(np.int64)
+    order of school, then measure."""
+    return key_numbers(values, ["school_id", "measure_id"])
 
 
-def _wrong_way(higher_is_better: np.ndarray, series: np.ndarray) -> np.ndarray:
-    """Per series, the sign of a move the wrong way (-1 where higher is better),
-    read from its first row as ``_adverse`` reads it."""
-    _, first = np.unique(series, return_index=True)
-    better = higher_is_better[first]
+def _wrong_way(higher_is_better: np.ndarray) -> np.ndarray:
+    """Per series, from its first row's ``higher_is_better``, the sign of a move
+    the wrong way (-1 where higher is better), read as ``run_chart`` is given it."""
+    better = higher_is_better
     if better.dtype != bool:
         better = np.array([bool(b) for b in better], dtype=bool)
     return np.where(better, -1.0, 1.0)
 
 
+def _in_order(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """The rows' order by ``outer``, then ``inner`` (integers), as
+    ``np.lexsort((inner, outer))`` gives it, but from one integer key when both
+    fit in one: ten times quicker on rows that come nearly in order."""
+    if len(outer) == 0:
+        return np.zeros(0, dtype=np.int64)
+    inner = inner.astype(np.int64) - int(inner.min())
+    outer = outer.astype(np.int64) - int(outer.min())
+    span = int(inner.max()) + 1
+    if (int(outer.max()) + 1) * span >= 2**62:  # too far apart for one key
+        return np.lexsort((inner, outer))
+    return np.argsort(outer * span + inner, kind="stable")
+
+
 def _medians(ids: np.ndarray, points: np.ndarray, count: int) -> np.ndarray:
-    """Each series' median, as ``np.median`` gives it."""
-    ranked = points[np.lexsort((points, ids))]
+    """Each series' median (``ids`` sorted), as ``np.median`` gives it, from
+    each series' points put in order of value by their rank among all points."""
+    ranks, found = pd.factorize(points, sort=True)
+    span = max(len(found), 1)
+    if count * span < 2**62:  # each point as one integer: series, then rank
+        ranked = np.asarray(found)[np.sort(ids * span + ranks, kind="stable") % span]
+    else:
+        ranked = points[np.lexsort((points, ids))]
     sizes = np.bincount(ids, minlength=count)
     starts = np.cumsum(sizes) - sizes
     some = sizes > 0
@@ -245,35 +355,53 @@ def _medians(ids: np.ndarray, points: np.ndarray, count: int) -> np.ndarray:
     return medians
 
 
-def _steps(ids: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _steps(
+    ids: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The trend rule's steps in each series (``ids`` sorted): +1 up, -1 down
-    between consecutive points that differ, a run of equal points counted once."""
+    between consecutive points that differ, a run of equal points counted once
+    at its first; with each step's series and the positions of the points it
+    goes from and to."""
     first = np.ones(len(ids), dtype=bool)
     first[1:] = (ids[1:] != ids[:-1]) | (points[1:] != points[:-1])
-    ids, points = ids[first], points[first]
+    at = np.flatnonzero(first)
+    ids, points = ids[at], points[at]
     within = ids[1:] == ids[:-1]
     steps = np.where(points[1:] > points[:-1], 1.0, -1.0)
-    return ids[1:][within], steps[within]
+    return ids[1:][within], steps[within], at[:-1][within], at[1:][within]
 
 
 def _last_runs(
-    ids: np.ndarray, sides: np.ndarray, count: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per series (``ids`` sorted), the side of its last run of equal non-zero
-    sides, zeros skipped, and how long it is (0 and 0 for none)."""
+    ids: np.ndarray,
+    sides: np.ndarray,
+    starts_at: np.ndarray,
+    ends_at: np.ndarray,
+    count: int,
+    *,
+    extra: int = 0,
+) -> _Run:
+    """Per series (``ids`` sorted), its last run of equal non-zero ``sides``,
+    zeros skipped: the run's side, its length plus ``extra`` (a trend of n
+    steps counts n + 1 points), and the positions its first element starts at
+    and its last element ends at."""
     keep = sides != 0
-    ids, sides = ids[keep], sides[keep]
+    if not keep.all():
+        ids, sides = ids[keep], sides[keep]
+        starts_at, ends_at = starts_at[keep], ends_at[keep]
     side, length = np.zeros(count), np.zeros(count, dtype=np.int64)
-    if len(ids) == 0:
-        return side, length
-    starts = np.ones(len(ids), dtype=bool)
-    starts[1:] = (ids[1:] != ids[:-1]) | (sides[1:] != sides[:-1])
-    runs = np.cumsum(starts) - 1
-    ends = np.ones(len(ids), dtype=bool)
-    ends[:-1] = ids[1:] != ids[:-1]
-    side[ids[ends]] = sides[ends]
-    length[ids[ends]] = np.bincount(runs)[runs[ends]]
-    return side, length
+    first, last = np.full(count, -1), np.full(count, -1)
+    if len(ids):
+        starts = np.ones(len(ids), dtype=bool)
+        starts[1:] = (ids[1:] != ids[:-1]) | (sides[1:] != sides[:-1])
+        starts = np.flatnonzero(starts)  # where each run begins
+        ends = np.flatnonzero(np.append(ids[1:] != ids[:-1], True))  # series' last
+        begins = starts[np.searchsorted(starts, ends, side="right") - 1]
+        series = ids[ends]
+        side[series] = sides[ends]
+        length[series] = ends - begins + 1 + extra
+        first[series] = starts_at[begins]
+        last[series] = ends_at[ends]
+    return _Run(side, length, first, last)
 
 
 def _still_running(chart: RunChart, signal: Signal) -> bool:
@@ -417,14 +545,13 @@ def needs_support(
     labels = dict(zip(scale["level"].astype(int), scale["label"], strict=True))
     plans = store.plan_overview(scope, today).set_index("school_id", drop=False)
     values = _named(store.group_points(scope, _TOTAL_GROUP), store.measures())
-    values = suppress_small_groups(
+    hidden = small_groups_hidden(
         values.assign(student_group=_TOTAL_GROUP),  # every row is all students
         threshold=int(limits["small_group_threshold"]),
-        value_columns=["value"],
         total_group=_TOTAL_GROUP,
         by=["school_id", "measure_id", "period"],
     )
-    values = values[~values["suppressed"]].drop(columns=["suppressed", "student_group"])
+    values = values[~hidden]
     facts = Facts(plans, _latest_ratings(store, scope), values, today, labels, limits)
     found = pd.DataFrame({rule.name: rule.check(facts) for rule in RULES})
     found = found.reindex(index=plans.index, columns=[rule.name for rule in RULES])

@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sqr_tracker.measures import (
     CHANGE_LEVELS,
@@ -19,6 +21,7 @@ from sqr_tracker.measures import (
     Signal,
     change_level,
     dashboard_colour,
+    key_numbers,
     period_label,
     place_on_grid,
     run_chart,
@@ -873,3 +876,39 @@ def test_an_empty_frame_gains_the_suppressed_column():
     out = suppress(frame([]))
     assert out.empty
     assert "suppressed" in out.columns
+
+
+# ------------------------------------------------------------------ key numbers
+
+KEY_VALUES = {
+    "near": st.integers(-3, 3),
+    "far": st.sampled_from([0, 5, 2**40, -(2**50), 2**62]),
+    "flag": st.booleans(),
+    "real": st.sampled_from([0.5, -1.0, 2.25, math.nan]),
+    "day": st.sampled_from(["2025-01-01", "2024-06-01", None]),
+    "word": st.sampled_from(["b", "a", "c", None]),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(sorted(KEY_VALUES)), min_size=0, max_size=4, unique=True),
+    st.data(),
+)
+def test_key_numbers_number_the_keys_as_a_sorted_grouping_does(columns, data):
+    count = data.draw(st.integers(0, 25))
+    frame = pd.DataFrame(
+        {c: [data.draw(KEY_VALUES[c]) for _ in range(count)] for c in columns},
+        index=range(count),
+    )
+    if "day" in frame:
+        frame["day"] = pd.to_datetime(frame["day"])
+    if data.draw(st.booleans()) and columns:  # rows already in order, or not
+        frame = frame.sort_values(columns, na_position="last", kind="stable")
+    found = key_numbers(frame, columns)
+    if columns:
+        grouped = frame.groupby(columns, sort=True, dropna=False)
+        expected = grouped.ngroup().to_numpy()
+    else:
+        expected = [0] * count
+    assert found.tolist() == list(expected)

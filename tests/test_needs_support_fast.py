@@ -222,6 +222,42 @@ def test_the_quick_decision_is_the_run_charts_on_random_series(values):
     assert quick.tolist() == expected.tolist()
 
 
+@settings(max_examples=400, deadline=None)
+@given(measure_rows())
+def test_the_adverse_words_found_at_once_are_the_run_charts(values):
+    # every series here is read from its last runs, none left to run_chart
+    assert not ns._series_ends(values).unclear.any()
+    found = ns._adverse(facts_of(values))
+    expected = adverse_series_by_series(values)
+    assert found.to_dict() == expected.to_dict()
+    assert list(found.index) == list(expected.index)
+
+
+def test_where_a_shift_and_a_trend_both_end_the_wrong_way_the_first_one_is_said():
+    # Falling for twelve months: the trend (from the first month) starts before
+    # the shift below the median (the last six months).
+    falling = [float(v) for v in range(20, 8, -1)]
+    # Below the median for the last six months, falling for the last five of
+    # them: the shift starts first.
+    sinking = [90.0] * 6 + [40.0, 45.0, 44.0, 43.0, 42.0, 41.0]
+    rows = [
+        (school, 1, START + timedelta(days=31 * i), v, True)
+        for school, points in ((1, falling), (2, sinking))
+        for i, v in enumerate(points)
+    ]
+    values = pd.DataFrame(
+        rows,
+        columns=["school_id", "measure_id", "period", "value", "higher_is_better"],
+    ).assign(measure="Attendance rate")
+    values["period"] = pd.to_datetime(values["period"])
+    found = ns._adverse(facts_of(values)).to_dict()
+    assert found == {
+        1: "Attendance rate: 12 points in a row falling (Jan 2024 to Dec 2024)",
+        2: "Attendance rate: 6 points in a row below the median (Jul 2024 to Dec 2024)",
+    }
+    assert found == adverse_series_by_series(values).to_dict()
+
+
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf
 @settings(max_examples=200, deadline=None)
 @given(measure_rows(unclear=True))

@@ -7,6 +7,7 @@ import sys
 import threading
 
 import duckdb
+import pandas as pd
 import pytest
 
 from sqr_tracker.errors import SchemaTooNew
@@ -134,3 +135,36 @@ def test_checkpoint_leaves_no_write_ahead_log(store):
     store.checkpoint()
     wal = store.path.with_name(store.path.name + ".wal")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_measure_values_are_stored_group_by_group_whatever_order_they_come_in(
+    tmp_path,
+):
+    rows = [
+        (school, 1, f"2025-0{month}-01", group, 90.0 + month, 30)
+        for month in (3, 1, 2)
+        for school in (2, 1)
+        for group in ("Latino", "All students", "English learners")
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "school_id", "measure_id", "period", "student_group", "value", "group_size"
+        ],
+    )  # fmt: skip
+    frame["period"] = pd.to_datetime(frame["period"])
+    store = Store.open(tmp_path / "order.duckdb")
+    try:
+        store.bulk_load({"measure_values": frame}, {})
+        stored = store.rows(
+            "SELECT student_group, school_id, month(period) FROM measure_values "
+            "ORDER BY rowid"
+        )
+    finally:
+        store.close()
+    assert stored == sorted(
+        (group, school, int(period[5:7])) for school, _, period, group, *_ in rows
+    )
+    assert stored[:6] == [("All students", 1, m) for m in (1, 2, 3)] + [
+        ("All students", 2, m) for m in (1, 2, 3)
+    ]
