@@ -57,9 +57,6 @@ st.caption(
     "Each cell: the figure in that cycle and, in brackets, the ratings compared "
     "(for reviewers agreeing with each other, the pairs); empty: no ratings."
 )
-calibration_views.movement_table(
-    calibration.movement(found.reviewer_cycles, "reviewer", figure), "reviewer", figure
-)
-calibration_views.movement_table(
-    calibration.movement(found.standard_cycles, "standard", figure), "standard", figure
-)
+for by in ("reviewer", "standard"):
+    movement = cached.calibration_movement(store, user, by, figure)
+    calibration_views.movement_table(movement, by, figure)

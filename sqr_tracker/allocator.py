@@ -2,12 +2,15 @@
 builds and drops large frames on every page.
 
 With glibc's defaults a freed block of a few megabytes often stays in the
-process: after the first large block is freed, glibc raises the size from which
-it maps blocks of their own (and so gives them back when freed), and every
-thread that runs a page script may get an arena of its own. At state scale that
-kept tens of megabytes of freed frames resident. :func:`tune` fixes both sizes
-and caps the arenas, so the resident memory follows what is in use. On a system
-without glibc it does nothing.
+process: each time a large block is freed, glibc raises both the size from
+which it maps blocks of their own and the free space it keeps at the top of the
+heap, and every thread that runs a page script may get an arena of its own. At
+state scale that kept tens of megabytes of freed frames resident. :func:`tune`
+fixes both sizes and caps the arenas, so the resident memory follows what is in
+use. Blocks up to 32 MB (a column of a few million rows) stay in the heap, where
+a page's next arrays reuse them, rather than each being mapped afresh and
+touched page by page: that cost a quarter of *Needs support*'s time at state
+scale. On a system without glibc it does nothing.
 
 Streamlit also runs a full garbage collection after every page run, which walks
 every object the process holds: the modules' own (pandas, plotly, the package)
@@ -34,7 +37,7 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 SETTINGS = (
-    (M_MMAP_THRESHOLD, 256 * 1024),  # blocks this big get a mapping of their own
+    (M_MMAP_THRESHOLD, 32 * 1024 * 1024),  # this big or more: a mapping of its own
     (M_TRIM_THRESHOLD, 1024 * 1024),  # free space past this at the top goes back
     (M_ARENA_MAX, max(2, os.cpu_count() or 2)),  # one per core, not eight per core
 )

@@ -118,3 +118,14 @@ def _calibration_chart(store: Store, user: User | None):
 
 
 calibration_chart = cached_for_user(_calibration_chart)
+
+
+def _calibration_movement(store: Store, user: User | None, by: str, figure: str):
+    """One figure per reviewer or standard and cycle (``movement``), from the
+    cached answer: ten thousand cells at state scale, laid out once."""
+    found = calibration(store, user, None)
+    table = found.reviewer_cycles if by == "reviewer" else found.standard_cycles
+    return _calibration.movement(table, by, figure)
+
+
+calibration_movement = cached_for_user(_calibration_movement)

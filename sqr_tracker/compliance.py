@@ -116,9 +116,12 @@ def compliance(
     )
     first = store.first_check_in_before(datetime.combine(ends, time()))
     as_of = min(today, ends - timedelta(days=1))
+    since = first.date() if first else month
     rows = [
-        _standing(row, month, as_of, first.date() if first else month)
-        for row in counts.itertuples()
+        _standing(check_ins, last, month, as_of, since)
+        for check_ins, last in zip(
+            counts["check_ins"].tolist(), counts["last_check_in"].tolist(), strict=True
+        )
     ]
     standing = pd.DataFrame(rows, index=counts.index, columns=list(_STANDING))
     found = counts.assign(**standing)
@@ -138,18 +141,20 @@ def compliance(
 _STANDING = ("checked_in", "last_check_in", "days_since", "never", "months_missed")
 
 
-def _standing(row, month: date, as_of: date, first: date) -> dict:
+def _standing(
+    check_ins: int, last_check_in, month: date, as_of: date, first: date
+) -> dict:
     """A school's check-in standing for the month, from its counts."""
-    last = None if pd.isna(row.last_check_in) else pd.Timestamp(row.last_check_in)
+    last = None if pd.isna(last_check_in) else pd.Timestamp(last_check_in)
     last_day = last.date() if last is not None else None
-    if row.check_ins:
+    if check_ins:
         missed = 0
     elif last_day is not None:
         missed = months_between(last_day, month)
     else:
         missed = months_between(first, month) + 1
     return {
-        "checked_in": bool(row.check_ins),
+        "checked_in": bool(check_ins),
         "last_check_in": last_day,
         "days_since": max((as_of - last_day).days, 0) if last_day else None,
         "never": last_day is None,
@@ -157,20 +162,21 @@ def _standing(row, month: date, as_of: date, first: date) -> dict:
     }
 
 
-# A school's people to ask, by kind of contact: {contact: ([names], [emails])}.
-Contacts = dict[str, tuple[list[str], list[str]]]
+# A school's people to ask, by kind of contact: {contact: (names, emails)}, the
+# names and the emails each joined with commas.
+Contacts = dict[str, tuple[str, str]]
 
 
 def _with_nudges(store: Store, found: pd.DataFrame) -> pd.DataFrame:
     """Whom to ask about each school that missed the month, and their emails."""
     school, lead = _contacts(store, found["school_id"].astype(int).tolist())
+    columns = (found[c].tolist() for c in ("school_id", "checked_in", "months_missed"))
     nudges = [
         ("", "")
-        if row.checked_in
-        else _nudge(school.get(row.school_id, {}), lead.get(row.school_id, {}),
-                    row.months_missed)
-        for row in found.itertuples()
-    ]  # fmt: skip
+        if checked_in
+        else _nudge(school.get(school_id, {}), lead.get(school_id, {}), missed)
+        for school_id, checked_in, missed in zip(*columns, strict=True)
+    ]
     return found.assign(
         nudge=[text for text, _ in nudges], nudge_emails=[mail for _, mail in nudges]
     )
@@ -182,12 +188,11 @@ def _contacts(
     """Per school: its site team and principal, and its network lead."""
     school: dict[int, Contacts] = {}
     lead: dict[int, Contacts] = {}
-    rows = store.school_contacts(school_ids).itertuples(index=False, name=None)
-    for school_id, contact, name, email in rows:
+    found = store.school_contacts(school_ids)
+    columns = (found[c].tolist() for c in ("school_id", "contact", "names", "emails"))
+    for school_id, contact, names, emails in zip(*columns, strict=True):
         side = lead if contact == "network lead" else school
-        names, emails = side.setdefault(school_id, {}).setdefault(contact, ([], []))
-        names.append(name)
-        emails.append(email)
+        side.setdefault(school_id, {})[contact] = (names, emails)
     return school, lead
 
 
@@ -198,11 +203,8 @@ def _nudge(ours: Contacts, lead: Contacts, months_missed: int) -> tuple[str, str
     chosen = {**ours, **lead} if escalate else ours
     if not chosen:
         return "nobody on record: ask the central office", ""
-    text = "; ".join(
-        f"{kind}: {', '.join(names)}" for kind, (names, _) in chosen.items()
-    )
-    emails = ", ".join(email for _, mails in chosen.values() for email in mails)
-    return text, emails
+    text = "; ".join(f"{kind}: {names}" for kind, (names, _) in chosen.items())
+    return text, ", ".join(emails for _, emails in chosen.values())
 
 
 def by_network(found: pd.DataFrame) -> pd.DataFrame:

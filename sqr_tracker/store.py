@@ -1152,7 +1152,8 @@ class Store:
 
     def school_contacts(self, school_ids: Sequence[int] | None) -> pd.DataFrame:
         """Per school, the active people to ask about its plan: its site team,
-        its principal, then its network's lead."""
+        its principal, then its network's lead; per kind of contact, their
+        names and their emails, each joined with commas in order of name."""
         where, params = _in_filter("school_id", school_ids)
         return self.frame(
             f"""
@@ -1172,9 +1173,13 @@ class Store:
                 FROM schools s JOIN users u ON u.active
                      AND u.role = 'network_lead' AND u.network_id = s.network_id
             )
-            SELECT school_id, contact, name, email FROM people
+            SELECT school_id, contact,
+                   string_agg(name, ', ' ORDER BY name, email) AS names,
+                   string_agg(email, ', ' ORDER BY name, email) AS emails
+            FROM people
             {where}
-            ORDER BY school_id, rank, name, email
+            GROUP BY school_id, rank, contact
+            ORDER BY school_id, rank
             """,
             params,
         )

@@ -118,6 +118,11 @@ CALLS = {
     "run_chart": lambda s, u: [(_school(s, u), m) for m in _measures(s, u)],
     "status_grid": lambda s, u: [(_school(s, u), TODAY)],
     "calibration_chart": lambda s, u: [()],
+    "calibration_movement": lambda s, u: [
+        (by, figure)
+        for by in ("reviewer", "standard")
+        for figure in ("exact", "pair_exact")
+    ],
 }
 
 
