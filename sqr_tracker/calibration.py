@@ -19,6 +19,7 @@ from sqr_tracker.auth import of_record
 from sqr_tracker.config import district_settings
 from sqr_tracker.errors import PermissionDenied
 from sqr_tracker.home import cycle_label
+from sqr_tracker.measures import first_rows, key_numbers
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
@@ -359,27 +360,31 @@ def agreement(
     reviewers (pure, for tests)."""
     groups = ratings[keys].drop_duplicates()
     compared = ratings.dropna(subset=["consensus"])
-    gap = compared["level"].astype(float) - compared["consensus"].astype(float)
-    against = (
-        compared.assign(gap=gap, same=gap == 0, near=gap.abs() <= 1)
-        .groupby(keys, as_index=False)
-        .agg(
-            n=("gap", "size"),
-            exact=("same", "mean"),
-            adjacent=("near", "mean"),
-            lean=("gap", "mean"),
-        )
+    gap = compared["level"].to_numpy(dtype=float) - compared["consensus"].to_numpy(
+        dtype=float
     )
-    kappas = group_kappas(compared, keys, levels)
-    distance = (pairs["level"] - pairs["other_level"]).abs()
-    between = (
-        pairs.assign(same=distance == 0, near=distance <= 1)
-        .groupby(keys, as_index=False)
-        .agg(
-            pairs=("same", "size"),
-            pair_exact=("same", "mean"),
-            pair_adjacent=("near", "mean"),
-        )
+    numbers = key_numbers(compared, keys)
+    against = _group_means(
+        compared,
+        keys,
+        numbers,
+        "n",
+        exact=gap == 0,
+        adjacent=np.abs(gap) <= 1,
+        lean=gap,
+    )
+    kappas = group_kappas(compared, keys, levels, numbers)
+    distance = np.abs(
+        pairs["level"].to_numpy(dtype=float)
+        - pairs["other_level"].to_numpy(dtype=float)
+    )
+    between = _group_means(
+        pairs,
+        keys,
+        key_numbers(pairs, keys),
+        "pairs",
+        pair_exact=distance == 0,
+        pair_adjacent=distance <= 1,
     )
     table = (
         groups.merge(against, on=keys, how="left")
@@ -392,8 +397,34 @@ def agreement(
     return table.reset_index(drop=True)
 
 
+def _group_means(
+    frame: pd.DataFrame,
+    keys: list[str],
+    numbers: np.ndarray,
+    count: str,
+    **columns: np.ndarray,
+) -> pd.DataFrame:
+    """Per group of ``keys`` (``numbers``: each row's, from ``key_numbers``), in
+    the groups' order: the keys, how many rows (``count``) and each column's
+    mean, as ``groupby(keys).agg`` gives them (the sums of whole numbers and
+    flags are exact, so a mean is the same to the last bit)."""
+    sizes = np.bincount(numbers) if len(numbers) else np.zeros(0, dtype=np.int64)
+    first = first_rows(numbers)
+    table = frame[keys].iloc[first].reset_index(drop=True)
+    table[count] = sizes.astype("int64")
+    for name, values in columns.items():
+        weights = values.astype("float64")
+        table[name] = (
+            np.bincount(numbers, weights=weights, minlength=len(sizes)) / sizes
+        )
+    return table
+
+
 def group_kappas(
-    compared: pd.DataFrame, keys: list[str], levels: Sequence[int]
+    compared: pd.DataFrame,
+    keys: list[str],
+    levels: Sequence[int],
+    numbers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """``weighted_kappa`` of each group of ``keys`` among the ratings compared
     (level and consensus), every group at once: the keys and a kappa column.
@@ -402,9 +433,9 @@ def group_kappas(
     out alone; every other group shares the scale, so its confusion matrix is
     one slice of an array of them all, summed in the same order as
     ``weighted_kappa`` sums one, which gives the same value to the last bit."""
-    grouped = compared.groupby(keys)
-    heads = grouped.size().reset_index()[keys]
-    group = grouped.ngroup().to_numpy()
+    group = key_numbers(compared, keys) if numbers is None else numbers
+    first = first_rows(group)
+    heads = compared[keys].iloc[first].reset_index(drop=True)
     rater = compared["level"].to_numpy(dtype="int64")
     consensus = compared["consensus"].to_numpy(dtype="float64").astype("int64")
     scale = np.array(sorted(set(levels)), dtype="int64")

@@ -432,6 +432,16 @@ def key_numbers(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return numbers.astype(np.int64)
 
 
+def first_rows(numbers: np.ndarray) -> np.ndarray:
+    """Per key numbered by ``key_numbers`` (0 to k - 1, each held by some row),
+    the position of the first row holding it (``np.unique``'s ``return_index``,
+    without sorting the rows)."""
+    count = int(numbers.max()) + 1 if len(numbers) else 0
+    first = np.full(count, len(numbers), dtype=np.int64)
+    np.minimum.at(first, numbers, np.arange(len(numbers), dtype=np.int64))
+    return first
+
+
 def _codes_in_order(column: pd.Series) -> tuple[np.ndarray, int]:
     """A column's values as integers from 0 that keep their order (missing
     values last), and how many such integers there may be: integers close

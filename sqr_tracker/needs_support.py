@@ -31,6 +31,7 @@ from sqr_tracker.measures import (
     UP,
     RunChart,
     Signal,
+    first_rows,
     key_numbers,
     period_label,
     run_chart,
@@ -223,8 +224,8 @@ def _series_ends(values: pd.DataFrame) -> _Ends:
     equal to the point before, which the rules skip."""
     series = _series_ids(values)
     count = int(series.max()) + 1 if len(series) else 0
-    _, first_rows = np.unique(series, return_index=True)
-    worse = _wrong_way(values["higher_is_better"].to_numpy()[first_rows])
+    starts = first_rows(series)
+    worse = _wrong_way(values["higher_is_better"].to_numpy()[starts])
     periods, _ = pd.factorize(values["period"], sort=True)
     points = values["value"].to_numpy(dtype=float)
     odd = (periods < 0) | np.isinf(points)
@@ -238,7 +239,7 @@ def _series_ends(values: pd.DataFrame) -> _Ends:
     every = np.arange(len(ids))
     shift = _last_runs(ids, sides, every, every, count)
     trend = _last_runs(*_steps(ids, points), count, extra=1)
-    return _Ends(series, first_rows, worse, unclear, rows, shift, trend)
+    return _Ends(series, starts, worse, unclear, rows, shift, trend)
 
 
 def _may_end_adverse(values: pd.DataFrame) -> np.ndarray:

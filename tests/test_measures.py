@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from sqr_tracker.measures import (
     Signal,
     change_level,
     dashboard_colour,
+    first_rows,
     key_numbers,
     period_label,
     place_on_grid,
@@ -912,3 +914,11 @@ def test_key_numbers_number_the_keys_as_a_sorted_grouping_does(columns, data):
     else:
         expected = [0] * count
     assert found.tolist() == list(expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40))
+def test_first_rows_are_where_each_key_first_appears(keys):
+    numbers = key_numbers(pd.DataFrame({"key": keys}), ["key"])
+    _, expected = np.unique(numbers, return_index=True)
+    assert first_rows(numbers).tolist() == expected.tolist()
