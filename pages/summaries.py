@@ -15,7 +15,7 @@ st.caption(
     "has grown. Schools are listed by name: reviews are for improvement, not for "
     "ranking."
 )
-school_id = st.selectbox("School", options=list(schools), format_func=schools.get)
+school_id = views.long_choice("School", schools, key="summary-school", noun="school")
 story = cached.public_story(store, user, school_id, date.today())
 if story.levels.empty:
     st.info("This school has no published review yet.")

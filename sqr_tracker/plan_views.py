@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sqr_tracker import actions, cached, plan_deletes, plan_forms
+from sqr_tracker import actions, cached, plan_deletes, plan_forms, views
 from sqr_tracker.auth import Action, allowed
 from sqr_tracker.errors import InvalidInput, SqrError, StaleEdit
 from sqr_tracker.models import SCHOOL_ROLES, StepStatus, User
@@ -386,7 +386,7 @@ def school_choice(store: Store, user: User) -> int:
     if not names:
         st.info("You follow no schools yet.")
         st.stop()
-    return st.selectbox("School", list(names), format_func=names.get, key="school")
+    return views.long_choice("School", names, key="school", noun="school")
 
 
 def plan_by_standard(store: Store, user: User, plan: Plan, can_edit: bool) -> None:

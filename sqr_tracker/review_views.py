@@ -31,7 +31,7 @@ from sqr_tracker.reviews import (
     day,
 )
 from sqr_tracker.store import Store
-from sqr_tracker.views import plain, rows_height
+from sqr_tracker.views import long_choice, plain, rows_height
 
 CHOSEN = "review:chosen"
 REVIEW_PAGE = "pages/review.py"
@@ -58,7 +58,13 @@ def review_choice(choices: dict[int, str]) -> int:
     """The review chosen here or on My reviews (at first, the first one)."""
     if st.session_state.get(CHOSEN) not in choices:
         st.session_state.pop(CHOSEN, None)
-    return st.selectbox("Review", list(choices), format_func=choices.get, key=CHOSEN)
+    return long_choice(
+        "Review",
+        choices,
+        key=CHOSEN,
+        noun="review",
+        placeholder="Part of its school's name, its cycle or its phase",
+    )
 
 
 def sections(record: ReviewRecord) -> list[str]:

@@ -182,6 +182,48 @@ def page_of(rows: int, key: str, size: int, help: str = ALL_IN_DOWNLOADS) -> sli
     return slice(start, start + size)
 
 
+# A chooser lists at most this many: a longer list (a state's schools, its
+# reviews) is searched first, so that a rerun neither builds nor sends them all.
+LONG_LIST = 500
+
+
+def long_choice(
+    label: str,
+    options: dict[int, str],
+    *,
+    key: str,
+    noun: str,
+    placeholder: str = "Part of its name",
+) -> int:
+    """One of ``options`` (id: name), chosen in a selectbox of them all when
+    there are up to ``LONG_LIST``; else in a selectbox of the first ones whose
+    name holds what is typed in a box above it (the one chosen before stays
+    listed). Stops the page when nothing holds what is typed."""
+    if len(options) <= LONG_LIST:
+        return st.selectbox(label, list(options), format_func=options.get, key=key)
+    typed = st.text_input(
+        f"Find a {noun}",
+        key=f"{key}:find",
+        placeholder=placeholder,
+        help=f"Type part of a {noun}'s name to list the ones that hold it.",
+    ).strip()
+    wanted = typed.casefold()
+    found = [i for i, name in options.items() if wanted in name.casefold()]
+    if not found:
+        st.info(f"No {noun} holds “{plain(typed)}”. Try fewer letters.")
+        st.stop()
+    shown = found[:LONG_LIST]
+    chosen = st.session_state.get(key)
+    if chosen in options and chosen not in shown:
+        shown = [chosen, *shown[: LONG_LIST - 1]]
+    if len(found) > LONG_LIST:
+        st.caption(
+            f"The first {LONG_LIST:,} of {len(found):,} are listed: type more of "
+            "the name to find the one you want."
+        )
+    return st.selectbox(label, shown, format_func=options.get, key=key)
+
+
 def downloads(
     frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str
 ) -> None:

@@ -5,6 +5,9 @@ school, the download still holds every school, and a list that fits in one
 page offers no pages. The page sizes are made small here so that the demo
 district's lists are long.
 
+Choosers of more schools or reviews than ``views.LONG_LIST`` are searched
+first: what is typed narrows the list, and a school chosen before stays in it.
+
 Also: "Do the ratings mean something?" reads the ratings and outcomes once for
 the chosen pair and the matrix together.
 """
@@ -26,6 +29,7 @@ from sqr_tracker import (
     needs_support,
     support_views,
     validity,
+    views,
 )
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.session import DEMO_USER_KEY
@@ -263,3 +267,61 @@ def test_the_schools_behind_the_chart_are_shown_a_page_at_a_time(
     made = [m for m in deferred.values() if m["name"] == "ratings-and-outcomes.csv"]
     csv = pd.read_csv(io.StringIO(made[-1]["data"]()), keep_default_na=False)
     assert csv["school"].tolist() == points["school"].tolist()
+
+
+# -- choosers of many schools or reviews -------------------------------------------
+
+
+def summary_schools(store: Store) -> dict[int, str]:
+    return cached.summary_choices.uncached(store, store.user_by_email(OFFICE))
+
+
+def test_a_long_list_of_schools_is_searched_before_it_is_listed(store, monkeypatch):
+    monkeypatch.setattr(views, "LONG_LIST", 10)
+    schools = summary_schools(store)
+    assert len(schools) == 30
+    app = page_as(store, OFFICE, "summaries")
+    find = app.text_input(key="summary-school:find")
+    assert find.label == "Find a school"
+    choice = app.selectbox(key="summary-school")
+    assert choice.options == list(schools.values())[:10]
+    assert [c.value for c in app.caption if c.value.startswith("The first")] == [
+        "The first 10 of 30 are listed: type more of the name to find the one you want."
+    ]
+    # typing part of a name, in any case, lists the schools that hold it
+    word = next(iter(schools.values())).split()[0]
+    find.set_value(f"  {word.upper()} ").run()
+    assert not app.exception, app.exception
+    holding = [name for name in schools.values() if word.lower() in name.lower()]
+    assert 0 < len(holding) < 30
+    assert app.selectbox(key="summary-school").options == holding[:10]
+
+
+def test_a_search_that_finds_nothing_says_so_and_lists_nothing(store, monkeypatch):
+    monkeypatch.setattr(views, "LONG_LIST", 10)
+    app = page_as(store, OFFICE, "summaries")
+    app.text_input(key="summary-school:find").set_value("Qzxq").run()
+    assert not app.exception, app.exception
+    assert [i.value for i in app.info] == ["No school holds “Qzxq”. Try fewer letters."]
+    assert [s.key for s in app.selectbox] == []
+
+
+def test_the_school_chosen_before_stays_listed_past_the_first_ones(store, monkeypatch):
+    monkeypatch.setattr(views, "LONG_LIST", 10)
+    office = store.user_by_email(OFFICE)
+    followed = cached.followed_schools.uncached(store, office)
+    last = list(followed)[-1]
+    app = AppTest.from_file("../pages/workspace.py", default_timeout=30)
+    app.session_state[DEMO_USER_KEY] = office.id
+    app.session_state["school"] = last  # as Needs support's "open its plan" does
+    app.run()
+    assert not app.exception, app.exception
+    choice = app.selectbox(key="school")
+    assert choice.value == last
+    assert choice.options == [followed[last], *list(followed.values())[:9]]
+
+
+def test_a_short_list_is_a_plain_selectbox(store):
+    app = page_as(store, OFFICE, "summaries")
+    assert [t.key for t in app.text_input] == []
+    assert len(app.selectbox(key="summary-school").options) == 30
