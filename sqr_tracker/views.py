@@ -218,8 +218,8 @@ def long_choice(
         shown = [chosen, *shown[: LONG_LIST - 1]]
     if len(found) > LONG_LIST:
         st.caption(
-            f"The first {LONG_LIST:,} of {len(found):,} are listed: type more of "
-            "the name to find the one you want."
+            f"The first {LONG_LIST:,} of {len(found):,} {noun}s are listed: type "
+            "more of the name to find the one you want."
         )
     return st.selectbox(label, shown, format_func=options.get, key=key)
 

@@ -286,7 +286,8 @@ def test_a_long_list_of_schools_is_searched_before_it_is_listed(store, monkeypat
     choice = app.selectbox(key="summary-school")
     assert choice.options == list(schools.values())[:10]
     assert [c.value for c in app.caption if c.value.startswith("The first")] == [
-        "The first 10 of 30 are listed: type more of the name to find the one you want."
+        "The first 10 of 30 schools are listed: type more of the name to find the "
+        "one you want."
     ]
     # typing part of a name, in any case, lists the schools that hold it
     word = next(iter(schools.values())).split()[0]
