@@ -11,7 +11,8 @@ if not choices:
     st.info("There is no review to open here yet.")
     st.stop()
 
-heading = st.container()  # the title names the review chosen below it
+heading = st.empty()  # the title names the review chosen below it
+heading.title("Review")
 review_id = review_views.review_choice(choices)
 record = cached.review_record(store, user, review_id)
 

@@ -10,7 +10,9 @@ fixes both sizes and caps the arenas, so the resident memory follows what is in
 use. Blocks up to 32 MB (a column of a few million rows) stay in the heap, where
 a page's next arrays reuse them, rather than each being mapped afresh and
 touched page by page: that cost a quarter of *Needs support*'s time at state
-scale. On a system without glibc it does nothing.
+scale. Free space at the top of the heap goes back to the system; a freed
+block below a block still in use is kept for the next ones. On a system
+without glibc it does nothing.
 
 Streamlit also runs a full garbage collection after every page run, which walks
 every object the process holds: the modules' own (pandas, plotly, the package)

@@ -142,7 +142,7 @@ _STANDING = ("checked_in", "last_check_in", "days_since", "never", "months_misse
 
 
 def _standing(
-    check_ins: int, last_check_in, month: date, as_of: date, first: date
+    check_ins: int, last_check_in: object, month: date, as_of: date, first: date
 ) -> dict:
     """A school's check-in standing for the month, from its counts."""
     last = None if pd.isna(last_check_in) else pd.Timestamp(last_check_in)

@@ -177,10 +177,9 @@ def _adverse(facts: Facts) -> pd.Series:
 
 @dataclass(frozen=True)
 class _Run:
-    """Per series, its last run (points on the median, or steps, skipped): its
-    side (+1 above the median or up, -1 below or down, 0 for no run), how many
-    points it counts, and where its first and last counted points are (positions
-    in ``_Ends.rows``; -1 for no run)."""
+    """Per series, its last shift or its last trend: its side (+1 above the
+    median or up, -1 below or down, 0 for none), how many points it counts, and
+    the positions in ``_Ends.rows`` of its first and last counted points."""
 
     side: np.ndarray
     count: np.ndarray
@@ -242,13 +241,6 @@ def _series_ends(values: pd.DataFrame) -> _Ends:
     return _Ends(series, starts, worse, unclear, rows, shift, trend)
 
 
-def _may_end_adverse(values: pd.DataFrame) -> np.ndarray:
-    """Per row, whether its series may end in a signal the wrong way: it does,
-    or it holds an infinite value or a missing period (left to ``run_chart``)."""
-    ends = _series_ends(values)
-    return (ends.adverse | ends.unclear)[ends.series]
-
-
 def _ends_in_words(values: pd.DataFrame, ends: _Ends) -> dict[int, str]:
     """Per series ending in a signal the wrong way (infinite values and missing
     periods aside), the measure and the signal in words."""
@@ -256,20 +248,21 @@ def _ends_in_words(values: pd.DataFrame, ends: _Ends) -> dict[int, str]:
     periods = values["period"].to_numpy()
     measures = values["measure"].iloc[ends.first_rows[wanted]].tolist()
     runs = (
-        (SHIFT, ends.shift, SHIFT_POINTS, {1.0: ABOVE, -1.0: BELOW}),
-        (TREND, ends.trend, TREND_POINTS, {1.0: UP, -1.0: DOWN}),
+        (SHIFT, ends.shift, ends.shift.wrong_way(ends.worse, SHIFT_POINTS)),
+        (TREND, ends.trend, ends.trend.wrong_way(ends.worse, TREND_POINTS)),
     )
+    directions = {SHIFT: {1.0: ABOVE, -1.0: BELOW}, TREND: {1.0: UP, -1.0: DOWN}}
     words: dict[int, str] = {}
     for series, measure in zip(wanted.tolist(), measures, strict=True):
         signals = [
-            (int(run.first[series]), int(run.last[series]), kind, run, directions)
-            for kind, run, needed, directions in runs
-            if run.side[series] == ends.worse[series] and run.count[series] >= needed
+            (int(run.first[series]), int(run.last[series]), kind, run)
+            for kind, run, wrong in runs
+            if wrong[series]
         ]
-        first, last, kind, run, directions = min(signals, key=lambda s: s[:3])
+        first, last, kind, run = min(signals, key=lambda s: s[:3])
         said = signal_words(
             kind,
-            directions[run.side[series]],
+            directions[kind][run.side[series]],
             int(run.count[series]),
             period_label(periods[ends.rows[first]]),
             period_label(periods[ends.rows[last]]),
@@ -315,10 +308,9 @@ def _series_ids(values: pd.DataFrame) -> np.ndarray:
 def _wrong_way(higher_is_better: np.ndarray) -> np.ndarray:
     """Per series, from its first row's ``higher_is_better``, the sign of a move
     the wrong way (-1 where higher is better), read as ``run_chart`` is given it."""
-    better = higher_is_better
-    if better.dtype != bool:
-        better = np.array([bool(b) for b in better], dtype=bool)
-    return np.where(better, -1.0, 1.0)
+    if higher_is_better.dtype != bool:
+        higher_is_better = np.array([bool(b) for b in higher_is_better], dtype=bool)
+    return np.where(higher_is_better, -1.0, 1.0)
 
 
 def _in_order(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:

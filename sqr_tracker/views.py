@@ -205,23 +205,28 @@ def long_choice(
         f"Find a {noun}",
         key=f"{key}:find",
         placeholder=placeholder,
-        help=f"Type part of a {noun}'s name to list the ones that hold it.",
+        help="Type some of its letters: the list below keeps what holds them.",
     ).strip()
-    wanted = typed.casefold()
-    found = [i for i, name in options.items() if wanted in name.casefold()]
+    wanted = _searchable(typed)
+    found = [i for i, name in options.items() if wanted in _searchable(name)]
     if not found:
         st.info(f"No {noun} holds “{plain(typed)}”. Try fewer letters.")
         st.stop()
     shown = found[:LONG_LIST]
     chosen = st.session_state.get(key)
     if chosen in options and chosen not in shown:
-        shown = [chosen, *shown[: LONG_LIST - 1]]
+        shown = [chosen, *shown]
     if len(found) > LONG_LIST:
         st.caption(
             f"The first {LONG_LIST:,} of {len(found):,} {noun}s are listed: type "
             "more of the name to find the one you want."
         )
     return st.selectbox(label, shown, format_func=options.get, key=key)
+
+
+def _searchable(text: str) -> str:
+    """Text as a search compares it: case and the kind of dash set aside."""
+    return text.casefold().replace("–", "-").replace("—", "-")
 
 
 def downloads(

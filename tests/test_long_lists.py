@@ -319,10 +319,31 @@ def test_the_school_chosen_before_stays_listed_past_the_first_ones(store, monkey
     assert not app.exception, app.exception
     choice = app.selectbox(key="school")
     assert choice.value == last
-    assert choice.options == [followed[last], *list(followed.values())[:9]]
+    assert choice.options == [followed[last], *list(followed.values())[:10]]
 
 
 def test_a_short_list_is_a_plain_selectbox(store):
     app = page_as(store, OFFICE, "summaries")
     assert [t.key for t in app.text_input] == []
     assert len(app.selectbox(key="summary-school").options) == 30
+
+
+def test_reviews_are_found_by_their_cycle_typed_with_a_plain_hyphen(store, monkeypatch):
+    monkeypatch.setattr(views, "LONG_LIST", 10)
+    reviews = cached.review_choices.uncached(store, store.user_by_email(OFFICE))
+    assert len(reviews) > 10
+    cycle = next(word for word in next(iter(reviews.values())).split() if "–" in word)
+    app = page_as(store, OFFICE, "review")
+    assert app.title[0].value != "Review"  # the first review's own title
+    chosen = reviews[app.selectbox(key="review:chosen").value]
+    app.text_input(key="review:chosen:find").set_value(cycle.replace("–", "-")).run()
+    assert not app.exception, app.exception
+    holding = [label for label in reviews.values() if cycle in label]
+    assert 0 < len(holding) < len(reviews)
+    holding = holding[:10]
+    kept = [] if chosen in holding else [chosen]  # the one chosen before stays
+    assert app.selectbox(key="review:chosen").options == [*kept, *holding]
+    # nothing found: the page keeps its title and says so
+    app.text_input(key="review:chosen:find").set_value("Qzxq").run()
+    assert [t.value for t in app.title] == ["Review"]
+    assert [i.value for i in app.info] == ["No review holds “Qzxq”. Try fewer letters."]
