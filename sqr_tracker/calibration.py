@@ -404,10 +404,9 @@ def _group_means(
     count: str,
     **columns: np.ndarray,
 ) -> pd.DataFrame:
-    """Per group of ``keys`` (``numbers``: each row's, from ``key_numbers``), in
-    the groups' order: the keys, how many rows (``count``) and each column's
-    mean, as ``groupby(keys).agg`` gives them (the sums of whole numbers and
-    flags are exact, so a mean is the same to the last bit)."""
+    """Per group of ``keys`` (``numbers``): the keys, the rows and each mean."""
+    # As groupby(keys).agg gives them: the sums are of whole numbers and
+    # flags, so each mean is the same to the last bit.
     sizes = np.bincount(numbers) if len(numbers) else np.zeros(0, dtype=np.int64)
     first = first_rows(numbers)
     table = frame[keys].iloc[first].reset_index(drop=True)

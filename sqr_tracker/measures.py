@@ -443,9 +443,9 @@ def first_rows(numbers: np.ndarray) -> np.ndarray:
 
 
 def _codes_in_order(column: pd.Series) -> tuple[np.ndarray, int]:
-    """A column's values as integers from 0 that keep their order (missing
-    values last), and how many such integers there may be: integers close
-    together are moved to start at 0, anything else is numbered by its rank."""
+    """A column's values as integers from 0 in their order, and how many."""
+    # Integers close together are moved to start at 0; anything else is
+    # numbered by its rank, missing values last.
     values = column.to_numpy()
     if values.dtype.kind in "ib" and len(values):
         whole = values.astype(np.int64)

@@ -157,11 +157,9 @@ def _overdue(facts: Facts) -> pd.Series:
 
 
 def _adverse(facts: Facts) -> pd.Series:
-    """Each school's measures whose run chart ends in a shift or trend the wrong
-    way (the rules of the growth story's run charts), each in words: the signal
-    that starts first where both do, as ``run_chart`` orders them. Found for
-    every series at once from its last runs (``_series_ends``); a series holding
-    an infinite value or a missing period is left to ``run_chart``."""
+    """Each school's measures whose run chart ends in a signal the wrong way."""
+    # Read from every series' last runs at once (``_series_ends``); a series
+    # with an infinite value or a missing period is left to ``run_chart``.
     values = facts.values
     ends = _series_ends(values)
     words = _ends_in_words(values, ends)
@@ -177,9 +175,10 @@ def _adverse(facts: Facts) -> pd.Series:
 
 @dataclass(frozen=True)
 class _Run:
-    """Per series, its last shift or its last trend: its side (+1 above the
-    median or up, -1 below or down, 0 for none), how many points it counts, and
-    the positions in ``_Ends.rows`` of its first and last counted points."""
+    """Per series, its last shift or trend: side, points counted, first and last."""
+
+    # side: +1 above the median or up, -1 below or down, 0 for none; first and
+    # last: positions in ``_Ends.rows`` of its first and last counted points
 
     side: np.ndarray
     count: np.ndarray
@@ -193,12 +192,11 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Ends:
-    """How every series (a school's measure) ends. ``series``: per row of the
-    values, its series' number; per series, its first row (``first_rows``), the
-    sign of a move the wrong way (``worse``), whether it holds an infinite value
-    or a missing period (``unclear``), and its last shift and last trend, the
-    only ones that can reach its latest point. ``rows``: the rows with a value,
-    each series' in period order."""
+    """How every series (a school's measure) ends: its last shift and trend."""
+
+    # series: each row's series; rows: the rows with a value, each series' in
+    # period order; the rest per series: its first row, the sign of a move the
+    # wrong way, whether it holds an infinite value or a missing period
 
     series: np.ndarray
     first_rows: np.ndarray
@@ -217,10 +215,10 @@ class _Ends:
 
 
 def _series_ends(values: pd.DataFrame) -> _Ends:
-    """How every series ends, found for all of them at once. A series' last run
-    of points on one side of its median, and its last run of steps one way, each
-    reach its latest point: what follows them is only points on the median, or
-    equal to the point before, which the rules skip."""
+    """How every series ends, found for all of them at once."""
+    # Only a series' last shift and last trend can reach its latest point: what
+    # follows them is points on the median or equal to the one before, which
+    # the rules skip.
     series = _series_ids(values)
     count = int(series.max()) + 1 if len(series) else 0
     starts = first_rows(series)
@@ -242,8 +240,7 @@ def _series_ends(values: pd.DataFrame) -> _Ends:
 
 
 def _ends_in_words(values: pd.DataFrame, ends: _Ends) -> dict[int, str]:
-    """Per series ending in a signal the wrong way (infinite values and missing
-    periods aside), the measure and the signal in words."""
+    """The words of each series ending the wrong way, but the unclear ones."""
     wanted = np.flatnonzero(ends.adverse & ~ends.unclear)
     periods = values["period"].to_numpy()
     measures = values["measure"].iloc[ends.first_rows[wanted]].tolist()
@@ -274,8 +271,7 @@ def _ends_in_words(values: pd.DataFrame, ends: _Ends) -> dict[int, str]:
 def _charted_words(
     values: pd.DataFrame, series: np.ndarray, which: np.ndarray
 ) -> dict[int, str]:
-    """For the series numbered ``which``, the measure and the first signal the
-    wrong way reaching the latest point, from each one's run chart."""
+    """The words of the series numbered ``which``, from each one's run chart."""
     if len(which) == 0:
         return {}
     rows = np.flatnonzero(np.isin(series, which))
@@ -314,9 +310,8 @@ def _wrong_way(higher_is_better: np.ndarray) -> np.ndarray:
 
 
 def _in_order(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    """The rows' order by ``outer``, then ``inner`` (integers), as
-    ``np.lexsort((inner, outer))`` gives it, but from one integer key when both
-    fit in one: ten times quicker on rows that come nearly in order."""
+    """``np.lexsort((inner, outer))``, from one integer key where both fit."""
+    # Ten times quicker on rows that come nearly in order.
     if len(outer) == 0:
         return np.zeros(0, dtype=np.int64)
     inner = inner.astype(np.int64) - int(inner.min())
@@ -328,8 +323,7 @@ def _in_order(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
 
 
 def _medians(ids: np.ndarray, points: np.ndarray, count: int) -> np.ndarray:
-    """Each series' median (``ids`` sorted), as ``np.median`` gives it, from
-    each series' points put in order of value by their rank among all points."""
+    """Each series' median (``ids`` sorted), as ``np.median`` gives it."""
     ranks, found = pd.factorize(points, sort=True)
     span = max(len(found), 1)
     if count * span < 2**62:  # each point as one integer: series, then rank
@@ -351,10 +345,8 @@ def _medians(ids: np.ndarray, points: np.ndarray, count: int) -> np.ndarray:
 def _steps(
     ids: np.ndarray, points: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The trend rule's steps in each series (``ids`` sorted): +1 up, -1 down
-    between consecutive points that differ, a run of equal points counted once
-    at its first; with each step's series and the positions of the points it
-    goes from and to."""
+    """The trend rule's steps (+1, -1) per series, with the points they join."""
+    # A run of equal points counts once, at its first.
     first = np.ones(len(ids), dtype=bool)
     first[1:] = (ids[1:] != ids[:-1]) | (points[1:] != points[:-1])
     at = np.flatnonzero(first)
@@ -373,10 +365,9 @@ def _last_runs(
     *,
     extra: int = 0,
 ) -> _Run:
-    """Per series (``ids`` sorted), its last run of equal non-zero ``sides``,
-    zeros skipped: the run's side, its length plus ``extra`` (a trend of n
-    steps counts n + 1 points), and the positions its first element starts at
-    and its last element ends at."""
+    """Per series (``ids`` sorted), its last run of equal non-zero ``sides``."""
+    # Its side, its length plus ``extra`` (a trend of n steps counts n + 1
+    # points), where its first element starts and its last element ends.
     keep = sides != 0
     if not keep.all():
         ids, sides = ids[keep], sides[keep]

@@ -303,7 +303,8 @@ def test_a_search_that_finds_nothing_says_so_and_lists_nothing(store, monkeypatc
     app = page_as(store, OFFICE, "summaries")
     app.text_input(key="summary-school:find").set_value("Qzxq").run()
     assert not app.exception, app.exception
-    assert [i.value for i in app.info] == ["No school holds “Qzxq”. Try fewer letters."]
+    said = [i.value for i in app.info]
+    assert said == ["No school holds “Qzxq”. Try fewer letters."]
     assert [s.key for s in app.selectbox] == []
 
 
@@ -346,4 +347,5 @@ def test_reviews_are_found_by_their_cycle_typed_with_a_plain_hyphen(store, monke
     # nothing found: the page keeps its title and says so
     app.text_input(key="review:chosen:find").set_value("Qzxq").run()
     assert [t.value for t in app.title] == ["Review"]
-    assert [i.value for i in app.info] == ["No review holds “Qzxq”. Try fewer letters."]
+    said = [i.value for i in app.info]
+    assert said == ["No review holds “Qzxq”. Try fewer letters."]
