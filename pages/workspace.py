@@ -24,27 +24,35 @@ if can_edit:
 
 names = ["This month's check-in", "Goals", "Change the plan", "Calendar",
          "Latest review", "Support", "History"]  # fmt: skip
-check_in, goals, change, calendar, review, support, history = st.tabs(names)
-with check_in:
-    plan_views.check_in_editor(store, user, school_id, plan.due(today), can_edit)
-with goals:
-    plan_views.plan_by_standard(store, user, plan, can_edit)
-with change:
-    if can_edit:
-        plan_views.change_the_plan(store, user, plan)
-    else:
-        st.info("Only the school's site team and principal change its plan.")
-with calendar:
-    plan_views.planning_calendar(plan.calendar(today), plan.late_steps())
-with review:
-    views.review_glance(cached.school_glance(store, user, school_id, today))
-with support:
-    plan_views.support_requests(plan.support)
-    if allowed(store, user, Action.REQUEST_SUPPORT, school_id=school_id):
-        st.subheader("Ask for support")
-        plan_forms.support_form(store, user, school_id, plan.support_subjects())
-with history:
-    if not plan.goals.empty:
+# Only the open tab runs: each of the others holds forms for every goal.
+tabs = st.tabs(names, key="plan:tab", on_change="rerun")
+check_in, goals, change, calendar, review, support, history = tabs
+if check_in.open:
+    with check_in:
+        plan_views.check_in_editor(store, user, school_id, plan.due(today), can_edit)
+if goals.open:
+    with goals:
+        plan_views.plan_by_standard(store, user, plan, can_edit)
+if change.open:
+    with change:
+        if can_edit:
+            plan_views.change_the_plan(store, user, plan)
+        else:
+            st.info("Only the school's site team and principal change its plan.")
+if calendar.open:
+    with calendar:
+        plan_views.planning_calendar(plan.calendar(today), plan.late_steps())
+if review.open:
+    with review:
+        views.review_glance(cached.school_glance(store, user, school_id, today))
+if support.open:
+    with support:
+        plan_views.support_requests(plan.support)
+        if allowed(store, user, Action.REQUEST_SUPPORT, school_id=school_id):
+            st.subheader("Ask for support")
+            plan_forms.support_form(store, user, school_id, plan.support_subjects())
+if history.open and not plan.goals.empty:
+    with history:
         goal_names = dict(zip(plan.goals["id"], plan.goals["statement"], strict=True))
         chosen = st.selectbox(
             "Goal", list(goal_names), format_func=goal_names.get, key="history"

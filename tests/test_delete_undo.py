@@ -329,9 +329,18 @@ def district(tmp_path, monkeypatch) -> Store:
     opened.close()
 
 
-def _workspace(store: Store, email: str = "principal.a@test.sqr") -> AppTest:
+GOALS, CHANGE = "Goals", "Change the plan"  # the plan's tabs: only the open one runs
+
+
+def _workspace(store: Store, tab: str, email: str = "principal.a@test.sqr") -> AppTest:
     page = AppTest.from_file("../pages/workspace.py", default_timeout=30)
     page.session_state[DEMO_USER_KEY] = store.user_by_email(email).id
+    page.session_state["plan:tab"] = tab
+    return page.run()
+
+
+def _on_tab(page: AppTest, tab: str) -> AppTest:
+    page.session_state["plan:tab"] = tab
     return page.run()
 
 
@@ -346,9 +355,10 @@ def _shown_steps(page: AppTest) -> list[str]:
 
 
 def test_the_team_deletes_a_step_then_undoes_it(district):
-    page = _workspace(district)
+    page = _workspace(district, GOALS)
     assert not page.exception
     assert _shown_steps(page) == [STEP]
+    _on_tab(page, CHANGE)  # where a step is changed and deleted
 
     page.button(key="delete:action_steps:1").click().run()
     assert [w.value for w in page.warning] == [
@@ -362,13 +372,13 @@ def test_the_team_deletes_a_step_then_undoes_it(district):
 
     assert not page.exception
     assert district.row("action_steps", 1)["deleted_by"] == 1
-    assert _shown_steps(page) == []
     assert plain(f"Deleted the action step “{STEP}”") in [
         m.value for m in page.markdown
     ]
     assert [e.label for e in page.expander if e.label.startswith("Deleted")] == [
         "Deleted items (1)"
     ]
+    assert _shown_steps(_on_tab(page, GOALS)) == []
 
     page.button(key="plan-delete:undo-button").click().run()
 
@@ -386,7 +396,7 @@ def test_the_team_deletes_a_step_then_undoes_it(district):
 
 
 def test_keep_it_leaves_the_goal_in_the_plan(district):
-    page = _workspace(district)
+    page = _workspace(district, GOALS)
     page.button(key="delete:goals:1").click().run()
     assert plain("Its milestones and action steps go with it.") in page.warning[0].value
     page.button(key="delete-no:goals:1").click().run()
@@ -402,12 +412,13 @@ def test_keep_it_leaves_the_goal_in_the_plan(district):
 def test_a_deleted_goal_is_restored_later_from_the_deleted_items(district):
     principal = district.user_by_email("principal.a@test.sqr")
     actions.delete_goal(district, principal, 1, version=1)
-    page = _workspace(district)
+    page = _workspace(district, GOALS)
     assert not page.exception
     assert _shown_steps(page) == []
     assert "No goals yet. Start from an area for growth of the latest review." in [
         i.value for i in page.info
     ]
+    _on_tab(page, CHANGE)  # where deleted items are listed
     day = f"{district.row('goals', 1)['deleted_on']:%-d %b %Y at %H:%M}"
     assert plain(f"Deleted by Ana Principal on {day}") in [
         c.value for c in page.caption
@@ -417,14 +428,14 @@ def test_a_deleted_goal_is_restored_later_from_the_deleted_items(district):
 
     assert not page.exception
     assert [s.value for s in page.success] == [plain(f"Restored the goal “{GOAL}”")]
-    assert _shown_steps(page) == [STEP]
     assert district.row("goals", 1)["deleted_on"] is None
     assert [e.label for e in page.expander if e.label.startswith("Deleted")] == []
+    assert _shown_steps(_on_tab(page, GOALS)) == [STEP]
 
 
 def test_a_restore_someone_else_already_made_is_explained(district):
     principal = district.user_by_email("principal.a@test.sqr")
-    page = _workspace(district)
+    page = _workspace(district, CHANGE)
     page.button(key="delete:action_steps:1").click().run()
     page.button(key="delete-yes:action_steps:1").click().run()
     actions.restore_action_step(district, principal, 1, version=2)
@@ -437,4 +448,4 @@ def test_a_restore_someone_else_already_made_is_explained(district):
             "there is nothing to restore."
         )
     ]
-    assert _shown_steps(page) == [STEP]
+    assert _shown_steps(_on_tab(page, GOALS)) == [STEP]

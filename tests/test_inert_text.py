@@ -13,7 +13,14 @@ from conftest import small_district
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 from test_browser import browser, serving  # noqa: F401
-from test_read_leaks import Sent, files, person, sent, unescaped  # noqa: F401
+from test_read_leaks import (  # noqa: F401
+    Sent,
+    every_tab,
+    files,
+    person,
+    sent,
+    unescaped,
+)
 
 from sqr_tracker import actions
 from sqr_tracker.models import Role
@@ -187,7 +194,7 @@ def test_a_page_draws_user_text_only_as_inert_text(
 ):
     page = open_page(district, name, path)
     assert not page.exception, page.exception
-    strings = sent(page, files)
+    strings = every_tab(page, files)
     assert unsafe(strings) == []
     if (name, path) in SHOWS_ALL:
         assert shown(strings) == set(PAYLOADS)

@@ -313,12 +313,30 @@ def open_page(store: Store, name: str, path: str) -> AppTest:
 
 # The choices that change whose data a page shows.
 PICKERS = ("School", "Review")
+# Tabs that run only when open (``on_change="rerun"``), by key.
+LAZY_TABS = ("plan:tab",)
+
+
+def every_tab(page: AppTest, files: dict | None = None) -> list[Sent]:
+    """What the page sends with each of its lazy tabs open in turn (its last
+    run's, for a page without them)."""
+    found = sent(page, files)
+    for key in LAZY_TABS:
+        labels = [node.label for node in page._tree if node.type == "tab"]
+        if key not in page.session_state or not labels:
+            continue
+        for label in labels:
+            page.session_state[key] = label
+            page.run()
+            assert not page.exception, page.exception
+            found += sent(page, files)
+    return found
 
 
 def every_choice(page: AppTest, files: dict) -> list[Sent]:
     """What the page sends as first run, then with each option of each school or
-    review choice picked in turn."""
-    found = sent(page, files)
+    review choice picked in turn, each tab open in turn."""
+    found = every_tab(page, files)
     for index, box in enumerate(list(page.selectbox)):
         if box.label not in PICKERS:
             continue
@@ -326,7 +344,7 @@ def every_choice(page: AppTest, files: dict) -> list[Sent]:
             box = page.selectbox[index]
             box.set_value(value_of(box, label)).run()
             assert not page.exception, page.exception
-            found += sent(page, files)
+            found += every_tab(page, files)
     return found
 
 
@@ -360,7 +378,7 @@ def test_the_marks_are_written_where_pages_read_them(district):
     """Each school's own people see its marks, so their absence elsewhere means
     something."""
     own = open_page(district, "principal.b", "pages/workspace.py")
-    texts = unescaped(" ".join(s.text for s in sent(own)))
+    texts = unescaped(" ".join(s.text for s in every_tab(own)))
     for what in ("GOAL", "MILESTONE", "STEP", "COMMENT", "SUPPORT", "ANSWER"):
         assert mark(2, what) in texts
     assert mark(1, "GOAL") not in texts
@@ -417,6 +435,6 @@ def test_the_decoding_reads_table_cells_charts_and_downloads(district, files):
     pdf = " ".join(s.text for s in story if s.field == "One-page PDF")
     assert "Alder Elementary" in pdf
     assert any(s.kind == "plotly_chart" and s.field.endswith(".json") for s in story)
-    plan = sent(open_page(district, "principal.a", "pages/workspace.py"), files)
+    plan = every_tab(open_page(district, "principal.a", "pages/workspace.py"), files)
     escaped = [s for s in leaks(plan, [mark(1, "SUPPORT")]) if s.kind == "markdown"]
     assert [s.text for s in escaped] == [r"**ZZ\-LEAK\-ALDER\-SUPPORT**"]

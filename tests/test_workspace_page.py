@@ -27,9 +27,23 @@ def demo(tmp_path, monkeypatch) -> Store:
     store.close()
 
 
-def workspace(store: Store, email: str = SITE_TEAM) -> AppTest:
+CHANGE, GOALS, SUPPORT, HISTORY = "Change the plan", "Goals", "Support", "History"
+TABS = ["This month's check-in", GOALS, CHANGE, "Calendar", "Latest review",
+        SUPPORT, HISTORY]  # fmt: skip
+
+
+def workspace(store: Store, email: str = SITE_TEAM, tab: str | None = None) -> AppTest:
+    """The page, signed in, on its first tab or on ``tab`` (only the open tab's
+    content runs)."""
     page = AppTest.from_file("../pages/workspace.py", default_timeout=30)
     page.session_state[DEMO_USER_KEY] = store.user_by_email(email).id
+    if tab is not None:
+        page.session_state["plan:tab"] = tab
+    return page.run()
+
+
+def on_tab(page: AppTest, tab: str) -> AppTest:
+    page.session_state["plan:tab"] = tab
     return page.run()
 
 
@@ -40,7 +54,7 @@ def goals_of(store: Store, school_id: int) -> list[str]:
 
 def test_the_team_adds_a_goal_then_a_milestone_and_an_action_step(demo):
     user = demo.user_by_email(SITE_TEAM)
-    page = workspace(demo)
+    page = workspace(demo, tab=CHANGE)
     assert not page.exception
     page.text_area(key="goal-new:statement").input("Every family hears from us")
     page.selectbox(key="goal-new:measure_id").set_value(1)
@@ -73,7 +87,7 @@ def test_the_team_adds_a_goal_then_a_milestone_and_an_action_step(demo):
 def test_a_wrong_field_is_named_under_it_and_nothing_is_saved(demo):
     user = demo.user_by_email(SITE_TEAM)
     before = goals_of(demo, user.school_id)
-    page = workspace(demo)
+    page = workspace(demo, tab=CHANGE)
     page.text_area(key="goal-new:statement").input("Read every day")
     page.selectbox(key="goal-new:measure_id").set_value(2)
     next(b for b in page.button if b.label == "Add goal").click().run()
@@ -118,7 +132,7 @@ def test_a_version_conflict_is_refused_and_keeps_the_typed_text(demo):
         "ORDER BY id LIMIT 1",
         [user.school_id],
     )[0]
-    page = workspace(demo)
+    page = workspace(demo, tab=CHANGE)
     page.selectbox(key="change:goal").set_value(goal_id).run()
     page.text_area(key=f"goal-{goal_id}:statement").input("My careful rewording")
     principal = demo.user_by_email("principal@demo.sqr")
@@ -148,7 +162,12 @@ def test_a_network_lead_sees_a_schools_plan_but_cannot_change_it(demo):
         str(name) for name in demo.schools(sorted(network))["name"]
     }
     assert len(page.selectbox(key="school").options) == len(network)
-    labels = {b.label for b in page.button}
+    labels, infos = set(), []
+    for tab in TABS:  # every tab's buttons and notes
+        on_tab(page, tab)
+        assert not page.exception
+        labels |= {b.label for b in page.button}
+        infos += [i.value for i in page.info]
     changes = {
         "Add goal",
         "Save goal",
@@ -161,9 +180,7 @@ def test_a_network_lead_sees_a_schools_plan_but_cannot_change_it(demo):
     }
     assert labels & changes == set()
     assert "Add comment" in labels
-    assert "Only the school's site team and principal change its plan." in [
-        i.value for i in page.info
-    ]
+    assert "Only the school's site team and principal change its plan." in infos
 
 
 def test_a_network_lead_comments_and_the_team_sees_it_in_place(demo):
@@ -175,7 +192,7 @@ def test_a_network_lead_comments_and_the_team_sees_it_in_place(demo):
         "SELECT min(id) FROM goals WHERE school_id = ? AND status = 'open'",
         [school_id],
     )
-    page = workspace(demo, "network.lead@demo.sqr")
+    page = workspace(demo, "network.lead@demo.sqr", tab=GOALS)
     page.selectbox(key="school").set_value(school_id).run()
     page.text_area(key=f"comment-{goal_id}:body").input("**Great** work, see me")
     submit = [b for b in page.button if b.form_id.endswith(f"comment-{goal_id}")]
@@ -183,7 +200,7 @@ def test_a_network_lead_comments_and_the_team_sees_it_in_place(demo):
     assert not page.exception
     assert "Your comment was added." in [s.value for s in page.success]
 
-    seen = workspace(demo)
+    seen = workspace(demo, tab=GOALS)
     assert "**Great** work, see me" in [t.value for t in seen.text]
     assert f"{lead.name} · " in " ".join(c.value for c in seen.caption)
 
@@ -194,7 +211,7 @@ def test_the_team_asks_for_support_on_a_goal(demo):
         "SELECT min(id) FROM goals WHERE school_id = ? AND status = 'open'",
         [team.school_id],
     )
-    page = workspace(demo)
+    page = workspace(demo, tab=SUPPORT)
     page.selectbox(key="support-new:about").set_value(f"goal:{goal_id}")
     page.text_area(key="support-new:need").input("A coach for two days in January")
     next(b for b in page.button if b.label == "Ask for support").click().run()
@@ -219,7 +236,7 @@ def test_a_milestone_is_marked_met_and_reopened_from_the_workspace(demo):
         "ORDER BY m.id LIMIT 1",
         [team.school_id],
     )[0]
-    page = workspace(demo)
+    page = workspace(demo, tab=CHANGE)
     page.selectbox(key="change:goal").set_value(goal_id).run()
     page.selectbox(key=f"milestone:{goal_id}").set_value(milestone_id).run()
     form = f"milestone-{milestone_id}"
@@ -246,7 +263,7 @@ def test_a_comment_on_an_action_step_shows_under_its_goal(demo):
         "ORDER BY a.id LIMIT 1",
         [team.school_id],
     )[0]
-    page = workspace(demo, "network.lead@demo.sqr")
+    page = workspace(demo, "network.lead@demo.sqr", tab=GOALS)
     page.selectbox(key="school").set_value(team.school_id).run()
     page.selectbox(key=f"comment-{goal_id}:about").set_value(step_id)
     page.text_area(key=f"comment-{goal_id}:body").input("Nice start")
@@ -255,7 +272,7 @@ def test_a_comment_on_an_action_step_shows_under_its_goal(demo):
     assert demo.rows(
         "SELECT goal_id, action_step_id, body FROM comments ORDER BY id DESC LIMIT 1"
     ) == [(None, step_id, "Nice start")]
-    seen = workspace(demo)
+    seen = workspace(demo, tab=GOALS)
     assert any(c.value.endswith(plain(f"on “{step}”")) for c in seen.caption)
 
 
@@ -270,7 +287,7 @@ def open_goals(store: Store, school_id: int) -> list[tuple[int, int, str]]:
 def test_switching_goals_and_back_shows_the_stored_goal_again(demo):
     team = demo.user_by_email(SITE_TEAM)
     (first, _, statement), (second, _, _) = open_goals(demo, team.school_id)[:2]
-    page = workspace(demo)
+    page = workspace(demo, tab=CHANGE)
     page.selectbox(key="change:goal").set_value(first).run()
     assert page.text_area(key=f"goal-{first}:statement").value == statement
     page.selectbox(key="change:goal").set_value(second).run()
@@ -281,7 +298,7 @@ def test_switching_goals_and_back_shows_the_stored_goal_again(demo):
 def test_after_a_conflict_a_second_save_replaces_the_other_change(demo):
     team = demo.user_by_email(SITE_TEAM)
     goal_id, version, _ = open_goals(demo, team.school_id)[0]
-    page = workspace(demo)
+    page = workspace(demo, tab=CHANGE)
     page.selectbox(key="change:goal").set_value(goal_id).run()
     page.text_area(key=f"goal-{goal_id}:statement").input("Mine, on purpose")
     principal = demo.user_by_email("principal@demo.sqr")
@@ -348,10 +365,10 @@ def test_a_goal_written_outside_the_page_opens_in_change_and_history(demo):
         user,
         {"school_id": user.school_id, "standard_id": 1, "statement": "Read daily"},
     )
-    page = workspace(demo)
+    page = workspace(demo, tab=CHANGE)
     page.selectbox(key="change:goal").set_value(goal_id).run()
     assert not page.exception
     assert page.checkbox(key=f"goal-{goal_id}:tied").value is False
-    page.selectbox(key="history").set_value(goal_id).run()
+    on_tab(page, HISTORY).selectbox(key="history").set_value(goal_id).run()
     assert not page.exception
     assert page.dataframe[-1].value["what"].tolist() == ["Create goal: created"]
