@@ -208,7 +208,11 @@ def long_choice(
         help="Type some of its letters: the list below keeps what holds them.",
     ).strip()
     wanted = _searchable(typed)
-    found = [i for i, name in options.items() if wanted in _searchable(name)]
+    found = (
+        [i for i, name in options.items() if wanted in _searchable(name)]
+        if wanted
+        else list(options)  # nothing typed: no need to read every name
+    )
     if not found:
         st.info(f"No {noun} holds “{plain(typed)}”. Try fewer letters.")
         st.stop()
