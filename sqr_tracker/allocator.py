@@ -14,11 +14,13 @@ scale. Free space at the top of the heap goes back to the system; a freed
 block below a block still in use is kept for the next ones. On a system
 without glibc it does nothing.
 
-Streamlit also runs a full garbage collection after every page run, which walks
-every object the process holds: the modules' own (pandas, plotly, the package)
-are most of them and live as long as the process. :func:`freeze_modules` loads
-the package's modules and sets what is loaded then aside from every later
-collection, so a collection walks only what the sessions made.
+Python's garbage collector walks every object the process holds when it
+collects the oldest objects: the modules' own (pandas, plotly, the package) are
+most of them and live as long as the process. :func:`freeze_modules` loads the
+package's modules and sets what is loaded then aside from every later
+collection, so a collection walks only what the sessions made. (Streamlit's own
+collection after every page run is switched off in ``.streamlit/config.toml``:
+with many sessions even that walk took a fifth of the server's time.)
 """
 
 from __future__ import annotations

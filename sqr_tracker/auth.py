@@ -79,7 +79,11 @@ def of_record(store: Store, user: User | None) -> User | None:
     signed out or not a user of this district."""
     if user is None:
         return None
-    stored = store.user_by_id(user.id)
+    return same_person(user, store.user_by_id(user.id))
+
+
+def same_person(user: User, stored: User | None) -> User | None:
+    """``stored`` (the store's row of ``user.id``) if it is still this person."""
     if stored is None or stored.email.lower() != user.email.lower():
         return None
     return stored

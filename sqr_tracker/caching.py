@@ -20,7 +20,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
-from sqr_tracker.auth import PERMISSIONS, Scope, of_record
+from sqr_tracker.auth import PERMISSIONS, Scope, same_person
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
@@ -77,11 +77,13 @@ def cached_for_user(
 
     @functools.wraps(func)
     def cached(store: Store, user: User | None, *args: P.args, **kwargs: P.kwargs) -> T:
-        # The key is the user as stored now, read after the version: a session's
+        # The key is the user as stored now, read with the version: a session's
         # copy made before a change of role or scope must not file its answer
         # under its old scope, where the people still in it would read it.
-        version = store.data_version()
-        record = of_record(store, user)
+        if user is None:  # signed out: asked afresh, to refuse
+            return func(store, user, *args, **kwargs)
+        version, stored = store.version_and_user(user.id)
+        record = same_person(user, stored)
         if record is None:  # not a user of this file: asked afresh, to refuse
             return func(store, user, *args, **kwargs)
         return _answer(

@@ -259,6 +259,14 @@ class Tx:
         return found[0] if found else "someone else"
 
 
+_USER_KEYS = ("id", "email", "name", "role", "school_id", "network_id", "active")
+_USER_COLUMNS = ", ".join(_USER_KEYS)
+
+
+def _as_user(row: Sequence[Any]) -> User:
+    return User(**dict(zip(_USER_KEYS, row, strict=True)))
+
+
 class Store:
     """A DuckDB data file opened by this process."""
 
@@ -507,15 +515,17 @@ class Store:
         return self._user("id = ?", user_id)
 
     def _user(self, condition: str, arg: Any) -> User | None:
-        found = self.rows(
-            "SELECT id, email, name, role, school_id, network_id, active FROM users "
-            f"WHERE {condition}",
-            [arg],
+        found = self.rows(f"SELECT {_USER_COLUMNS} FROM users WHERE {condition}", [arg])
+        return _as_user(found[0]) if found else None
+
+    def version_and_user(self, user_id: int) -> tuple[int, User | None]:
+        """``data_version`` and ``user_by_id`` read together, in one query."""
+        ((version, *row),) = self.rows(
+            "SELECT (SELECT coalesce(max(id), 0) FROM history), "
+            f"{_USER_COLUMNS} FROM (SELECT 1) LEFT JOIN users ON users.id = ?",
+            [user_id],
         )
-        if not found:
-            return None
-        keys = ("id", "email", "name", "role", "school_id", "network_id", "active")
-        return User(**dict(zip(keys, found[0], strict=True)))
+        return int(version), None if row[0] is None else _as_user(row)
 
     def demo_sign_in_choices(self) -> pd.DataFrame:
         """A few users of each role, with their school or network, for demo sign-in."""

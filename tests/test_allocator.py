@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from sqr_tracker import allocator
+from sqr_tracker.config import PROJECT_ROOT
 
 needs_glibc = pytest.mark.skipif(
     allocator._libc() is None or not hasattr(allocator._libc(), "mallinfo2"),
@@ -97,3 +98,22 @@ def test_the_loaded_modules_are_left_out_of_later_collections_but_new_cycles_are
     assert frozen > 100_000  # pandas', plotly's and the package's own objects
     assert missing == 0
     assert collected >= 1  # the node
+
+
+def test_the_server_leaves_collections_to_python_after_each_page_run(tmp_path):
+    """Streamlit reads the project's config.toml from the folder it runs in:
+    there its full collection after every page run is off (True without it)."""
+    child = (
+        "from streamlit import config\n"
+        "config.get_config_options(force_reparse=True)\n"
+        "print(config.get_option('runner.postScriptGC'))\n"
+    )
+    for folder, expected in ((PROJECT_ROOT, "False"), (tmp_path, "True")):
+        done = subprocess.run(
+            [sys.executable, "-c", child],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=folder,
+        )
+        assert done.stdout.split()[-1] == expected

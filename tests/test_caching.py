@@ -234,6 +234,22 @@ def test_a_write_is_seen_on_the_next_read(store, people):
     assert asked == [1, 1]
 
 
+def test_the_version_and_the_user_are_read_together(store, people):
+    principal = people["principal.a"]
+    assert store.version_and_user(principal.id) == (
+        store.data_version(),
+        store.user_by_id(principal.id),
+    )
+    before = store.data_version()
+    actions.create_goal(
+        store,
+        principal,
+        {"school_id": 1, "standard_id": 2, "statement": "Every family hears from us"},
+    )
+    assert store.version_and_user(principal.id) == (before + 1, principal)
+    assert store.version_and_user(10_000) == (before + 1, None)
+
+
 def test_two_data_files_keep_their_answers_apart(store, people, tmp_path):
     other = Store.open(tmp_path / "other.duckdb")
     district = small_district()
