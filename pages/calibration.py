@@ -3,7 +3,7 @@ consensus and one another, per reviewer and per standard, and across cycles."""
 
 import streamlit as st
 
-from sqr_tracker import cached, calibration, calibration_views, session
+from sqr_tracker import cached, calibration, calibration_views, session, views
 
 store, user = session.require_page(__file__)
 
@@ -47,7 +47,7 @@ if year is not None:
     st.caption("Choose all cycles to see how agreement moves from cycle to cycle.")
     st.stop()
 
-st.plotly_chart(cached.calibration_chart(store, user), key="calibration:chart")
+views.chart(cached.calibration_chart(store, user), key="calibration:chart")
 st.caption(
     "Exact agreement with the consensus in each cycle, per standard and for all "
     "standards together."

@@ -73,7 +73,7 @@ if names:
     measure_id = st.selectbox("Measure", list(names), format_func=names.get)
     measure = cached.measure_story(store, user, school_id, measure_id)
     figure = cached.run_chart(store, user, school_id, measure_id)
-    st.plotly_chart(figure, key="run-chart")
+    views.chart(figure, key="run-chart")
     growth_views.signals_text(measure)
     st.markdown(f"**By student group, {measure.period}**")
     growth_views.groups_table(measure, growth.small_group_threshold(store))
@@ -81,6 +81,6 @@ if names:
 st.subheader("Status and change")
 grid, table = st.columns([3, 2])
 with grid:
-    st.plotly_chart(cached.status_grid(store, user, school_id, today), key="grid")
+    views.chart(cached.status_grid(store, user, school_id, today), key="grid")
 with table:
     growth_views.placed_table(placed)

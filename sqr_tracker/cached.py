@@ -98,23 +98,25 @@ review_record = cached_for_user(_reviews.review_record, per_person=True)
 def _run_chart(store: Store, user: User | None, school_id: int, measure_id: int):
     """A measure's run chart, drawn from its cached story."""
     story = measure_story(store, user, school_id, measure_id)
-    return _growth_views.run_chart_figure(story)
+    return _growth_views.run_chart_figure(story).to_dict()
 
 
 def _status_grid(store: Store, user: User | None, school_id: int, today: date):
     """The status and change grid, drawn from the cached placing."""
     placed = status_and_change(store, user, school_id, today)
-    return _growth_views.grid_figure(placed)
+    return _growth_views.grid_figure(placed).to_dict()
 
 
-# Laying out a chart costs more than reading it back: a rerun reuses the figure.
+# Laying out a chart costs more than reading it back: a rerun reuses the figure,
+# kept as its dict (a plotly figure read back is checked afresh, property by
+# property; ``views.chart`` shows the dict as it is).
 run_chart = cached_for_user(_run_chart)
 status_grid = cached_for_user(_status_grid)
 
 
 def _calibration_chart(store: Store, user: User | None):
     """Agreement across every cycle as a chart, drawn from the cached answer."""
-    return _calibration_views.movement_chart(calibration(store, user, None))
+    return _calibration_views.movement_chart(calibration(store, user, None)).to_dict()
 
 
 calibration_chart = cached_for_user(_calibration_chart)

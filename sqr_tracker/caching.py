@@ -30,18 +30,17 @@ T = TypeVar("T")
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _answer(
-    what: str,
-    path: str,
-    version: int,
-    user: tuple | None,
-    role: str | None,
-    args: tuple,
-    kwargs: tuple,
+    key: tuple,
+    user: tuple,
     _func: Callable[..., Any],
     _store: Store,
     _user: User | None,
+    _args: tuple,
+    _kwargs: dict[str, Any],
 ) -> Any:
-    return _func(_store, _user, *args, **dict(kwargs))
+    # What the answer depends on is in ``key`` and ``user`` (what the user may
+    # see), few arguments: Streamlit looks up each one's name on every call.
+    return _func(_store, _user, *_args, **_kwargs)
 
 
 # Scopes that the role, school and network decide; any other (a reviewer's
@@ -86,18 +85,9 @@ def cached_for_user(
         record = same_person(user, stored)
         if record is None:  # not a user of this file: asked afresh, to refuse
             return func(store, user, *args, **kwargs)
-        return _answer(
-            what,
-            str(store.path),
-            version,
-            user_key(record, per_person=per_person),
-            record.role.value,
-            args,
-            tuple(sorted(kwargs.items())),
-            func,
-            store,
-            record,
-        )
+        key = (what, str(store.path), version, args, tuple(sorted(kwargs.items())))
+        seen_as = user_key(record, per_person=per_person)
+        return _answer(key, seen_as, func, store, record, args, kwargs)
 
     cached.uncached = func  # type: ignore[attr-defined]
     cached.per_person = per_person  # type: ignore[attr-defined]

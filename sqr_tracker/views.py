@@ -116,6 +116,12 @@ def review_glance(glance: SchoolGlance) -> None:
             right.text(row.areas_for_growth or "None recorded")
 
 
+def chart(spec: dict, **options) -> None:
+    """Show a figure kept as its dict (``go.Figure.to_dict``), as plotly checked
+    it when it was laid out: ``st.plotly_chart`` would check a dict again."""
+    st.plotly_chart(go.Figure(spec, _validate=False), **options)
+
+
 def level_chart(counts: pd.DataFrame, scale: pd.DataFrame) -> go.Figure:
     """Stacked bars: how many schools sit at each level, per standard."""
     figure = go.Figure()

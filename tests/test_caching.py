@@ -7,6 +7,7 @@ import ast
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -433,6 +434,8 @@ def _same(got, want) -> None:
             _same(mine, theirs)
     elif isinstance(want, go.Figure):
         assert json.loads(got.to_json()) == json.loads(want.to_json())
+    elif isinstance(want, np.ndarray):
+        np.testing.assert_array_equal(got, want, strict=True)
     elif pd.api.types.is_scalar(want) and pd.isna(want):
         assert pd.isna(got)
     else:
@@ -487,11 +490,13 @@ def test_one_schools_pages_are_cached_per_user_and_see_a_new_goal(store, people)
                 cached.run_chart(store, user, 1, measure_id),
                 growth_views.run_chart_figure(
                     growth.measure_story(store, user, 1, measure_id)
-                ),
+                ).to_dict(),
             )
         _same(
             cached.status_grid(store, user, 1, today),
-            growth_views.grid_figure(growth.status_and_change(store, user, 1, today)),
+            growth_views.grid_figure(
+                growth.status_and_change(store, user, 1, today)
+            ).to_dict(),
         )
         for goal_id in plans.school_plan(store, user, 1, today).goals["id"]:
             _same(
@@ -574,12 +579,12 @@ def test_one_schools_pages_answer_as_the_package_does_on_a_demo_district(tmp_pat
                 _same(cached.measure_story(store, user, school_id, measure_id), story)
                 _same(
                     cached.run_chart(store, user, school_id, measure_id),
-                    growth_views.run_chart_figure(story),
+                    growth_views.run_chart_figure(story).to_dict(),
                 )
             placed = growth.status_and_change(store, user, school_id, today)
             _same(
                 cached.status_grid(store, user, school_id, today),
-                growth_views.grid_figure(placed),
+                growth_views.grid_figure(placed).to_dict(),
             )
             goals = plans.school_plan(store, user, school_id, today).goals["id"]
             for goal_id in goals.astype(int):
@@ -596,7 +601,7 @@ def test_one_schools_pages_answer_as_the_package_does_on_a_demo_district(tmp_pat
         found = calibration.calibration(store, office, None)
         _same(
             cached.calibration_chart(store, office),
-            calibration_views.movement_chart(found),
+            calibration_views.movement_chart(found).to_dict(),
         )
         assert home.school_glance is cached.school_glance.uncached
         assert evidence.school_evidence is cached.school_evidence.uncached

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import evidence
+from sqr_tracker import evidence, growth, growth_views
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
@@ -80,3 +82,25 @@ def test_presentation_mode_shows_the_evidence_beside_the_levels(page):
     while page.header[0].value != "Growth across reviews":
         page.button(key="slide-next").click().run()
     assert evidence_column(page) == page.strengths
+
+
+def test_the_charts_shown_are_the_ones_plotly_lays_out_and_checks(page):
+    """The run chart and the grid are kept as dicts and not checked again when
+    shown: what reaches the browser is what the checked figures would send,
+    on the first run and when read back on a rerun."""
+    store = Store.open(os.environ["SQR_TRACKER_DB"])
+    principal = store.user_by_email("principal@demo.sqr")
+    school_id = principal.school_id
+    story = growth.growth_across_reviews(store, principal, school_id)
+    first = next(iter(growth.measure_choices(store, principal, school_id)))
+    measure = growth.measure_story(store, principal, school_id, first)
+    placed = growth.status_and_change(store, principal, school_id, date.today())
+    expected = [
+        growth_views.levels_figure(story, story.labels),
+        growth_views.run_chart_figure(measure),
+        growth_views.grid_figure(placed),
+    ]
+    want = [json.loads(figure.to_json()) for figure in expected]
+    for app in (page, page.run()):
+        shown = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+        assert shown == want
