@@ -123,6 +123,7 @@ def test_concurrency_prints_latency_alone_and_at_once_errors_and_drops(folder):
         "interaction p95, one session alone",
         "interaction p50, 3 sessions at once",
         "interaction p95, 3 sessions at once",
+        "interaction p95, 3 sessions at once, after the first 7 s",
         "interactions, one session alone",
         "interactions, 3 sessions at once",
         "errors",
@@ -132,12 +133,17 @@ def test_concurrency_prints_latency_alone_and_at_once_errors_and_drops(folder):
         "server memory, peak alone",
         "server memory, peak with 3 sessions at once",
     ]
-    assert_figures(rows[:4], unit="s")
-    assert_figures(rows[4:8], unit="count")
-    assert_figures(rows[8:10], unit="s")
-    assert_figures(rows[10:], unit="MB")
+    assert_figures(rows[:5], unit="s")
+    assert_figures(rows[5:9], unit="count")
+    assert_figures(rows[9:11], unit="s")
+    assert_figures(rows[11:], unit="MB")
     assert figures["interaction p95, 3 sessions at once"]["target"] == "<= 2x"
     assert float(figures["interaction p95, 3 sessions at once"]["floor"]) > 0
+    later = figures["interaction p95, 3 sessions at once, after the first 7 s"]
+    assert (later["floor"], later["target"]) == (
+        figures["interaction p95, one session alone"]["value"],
+        "-",
+    )
     # Alone, a person of each of three roles opens the app, chooses, signs in
     # and opens one page, after which a selectbox may be changed.
     assert 12 <= int(figures["interactions, one session alone"]["value"]) <= 15
