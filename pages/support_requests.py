@@ -16,7 +16,7 @@ st.caption(
     f"{support_desk.scope_line(user)} What schools asked for, who answers it, and "
     f"how long answers take, as of {views.when(today)}."
 )
-views.figures(cached.desk_figures(store, user, requests))
+views.figures(cached.desk_figures(store, user, today))
 with st.expander("How the page counts"):
     for rule in support_desk.desk_rules():
         st.markdown(f"- {rule}")
@@ -25,7 +25,7 @@ st.subheader("Open requests, oldest first")
 desk_views.open_list(requests)
 
 st.subheader("Answer a request")
-desk_views.answer_panel(store, user, requests)
+desk_views.answer_panel(store, user, today)
 
 st.subheader("Time to answer, by network")
 desk_views.times_table(cached.answer_times(store, user, today))

@@ -69,7 +69,7 @@ cycle_reviews = cached_for_user(_review_calendar.cycle_reviews)
 workload = cached_for_user(_review_calendar.workload)
 conflicts = cached_for_user(_review_calendar.conflicts)
 open_requests = cached_for_user(_support_desk.open_requests)
-desk_figures = cached_for_user(_support_desk.desk_figures)
+request_to_answer = cached_for_user(_support_desk.request_to_answer)
 answer_times = cached_for_user(_support_desk.answer_times)
 
 # The choosers of a school or a review: at state scale, ten thousand schools and
@@ -112,6 +112,22 @@ def _status_grid(store: Store, user: User | None, school_id: int, today: date):
 # property; ``views.chart`` shows the dict as it is).
 run_chart = cached_for_user(_run_chart)
 status_grid = cached_for_user(_status_grid)
+
+
+def _desk_figures(store: Store, user: User | None, today: date) -> dict:
+    """The support desk's three figures, from the cached open list (keyed on the
+    day, not on the list: a frame as a key is hashed on every rerun)."""
+    requests = open_requests(store, user, today)
+    return _support_desk.desk_figures(store, user, requests)
+
+
+def _answer_choices(store: Store, user: User | None, today: date) -> dict[int, str]:
+    """The answer form's choices, labelled from the cached open list."""
+    return _support_desk.answer_choices(open_requests(store, user, today))
+
+
+desk_figures = cached_for_user(_desk_figures)
+answer_choices = cached_for_user(_answer_choices)
 
 
 def _calibration_chart(store: Store, user: User | None):

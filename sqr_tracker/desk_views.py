@@ -6,11 +6,13 @@ wrote is shown as text, and every list downloads exactly as it is shown."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sqr_tracker import actions, support_desk
+from sqr_tracker import actions, cached, support_desk
 from sqr_tracker.models import SupportStatus, User
 from sqr_tracker.plan_forms import field_problem, outcome_messages, submit_form
 from sqr_tracker.store import Store
@@ -58,17 +60,17 @@ def open_list(requests: pd.DataFrame) -> None:
     downloads(requests, "open-support-requests", "desk-open")
 
 
-def answer_panel(store: Store, user: User, requests: pd.DataFrame) -> None:
+def answer_panel(store: Store, user: User, today: date) -> None:
     """Pick an open request, read its need, answer or withdraw it. A request
     someone else closed while this user had it open stays on offer, with their
     answer beside what this user typed, until the user picks another."""
     last = st.session_state.get(LAST)
     if last is not None:
         outcome_messages(_form(last))
-    choices = support_desk.answer_choices(requests)
+    choices = dict(cached.answer_choices(store, user, today))
     held = st.session_state.get(PICK)
     if held is not None and held not in choices and _in_progress(held):
-        choices[held] = support_desk.request_to_answer(store, user, held)["label"]
+        choices[held] = cached.request_to_answer(store, user, held)["label"]
     if not choices:
         st.caption("Nothing to answer.")
         return
@@ -76,7 +78,7 @@ def answer_panel(store: Store, user: User, requests: pd.DataFrame) -> None:
         "Request", list(choices), format_func=choices.get, key=PICK,
         on_change=lambda: st.session_state.pop(LAST, None),
     )  # fmt: skip
-    request = support_desk.request_to_answer(store, user, picked)
+    request = cached.request_to_answer(store, user, picked)
     _answer_form(store, user, request)
 
 

@@ -267,6 +267,12 @@ def _as_user(row: Sequence[Any]) -> User:
     return User(**dict(zip(_USER_KEYS, row, strict=True)))
 
 
+# Statements that only read (any other, run outside a transaction, counts as a
+# write); and how many answers are remembered between writes at most.
+_READ = re.compile(r"\s*(SELECT|WITH|FROM|DESCRIBE|SHOW|EXPLAIN)\b", re.IGNORECASE)
+_REMEMBERED = 10_000
+
+
 class Store:
     """A DuckDB data file opened by this process."""
 
@@ -281,6 +287,13 @@ class Store:
         # DuckDB would otherwise refuse all but one of two overlapping writes
         # (rows and ids read in one transaction and written in another).
         self._write_lock = threading.RLock()
+        # What only a write can change (the data version, a user's record, the
+        # file's meta), asked on every page run, is remembered until the next
+        # write: only this process can write the file, and writes come here.
+        self._writes = 0
+        self._remembered: dict[tuple, Any] = {}
+        self._remembered_at = 0
+        self._remember_lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------------
 
@@ -388,6 +401,26 @@ class Store:
             return Tx(cursor).rows(sql, params)
         finally:
             cursor.close()
+            if not _READ.match(sql):  # a write outside a transaction, or a checkpoint
+                self._wrote()
+
+    def _wrote(self) -> None:
+        with self._remember_lock:
+            self._writes += 1
+
+    def _remembered_or(self, key: tuple, read: Callable[[], T]) -> T:
+        """``read()``, or what it gave since the last write (see ``__init__``)."""
+        with self._remember_lock:
+            at = self._writes
+            if at != self._remembered_at:
+                self._remembered, self._remembered_at = {}, at
+            elif key in self._remembered:
+                return self._remembered[key]
+        found = read()  # counted before reading: a write meanwhile discards it
+        with self._remember_lock:
+            if self._writes == at and len(self._remembered) < _REMEMBERED:
+                self._remembered[key] = found
+        return found
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
         return self._run(sql, params)
@@ -402,6 +435,8 @@ class Store:
             return result
         finally:
             cursor.close()
+            if not _READ.match(sql):
+                self._wrote()
 
     def value(self, sql: str, params: Params = ()) -> Any:
         found = self._run(sql, params)
@@ -421,6 +456,7 @@ class Store:
             cursor.commit()
         finally:
             cursor.close()
+            self._wrote()
 
     def row(self, table: str, row_id: int) -> dict[str, Any]:
         """One row of an entity table as a dict; NotFound if there is none."""
@@ -474,7 +510,10 @@ class Store:
     # -- the file as a whole -----------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        return self.value("SELECT value FROM meta WHERE key = ?", [key])
+        return self._remembered_or(
+            ("meta", key),
+            lambda: self.value("SELECT value FROM meta WHERE key = ?", [key]),
+        )
 
     def is_demo(self) -> bool:
         return self.meta("is_demo") == "true"
@@ -509,10 +548,13 @@ class Store:
     # -- people ------------------------------------------------------------------
 
     def user_by_email(self, email: str) -> User | None:
-        return self._user("lower(email) = lower(?)", email)
+        return self._remembered_or(
+            ("user by email", email),
+            lambda: self._user("lower(email) = lower(?)", email),
+        )
 
     def user_by_id(self, user_id: int) -> User | None:
-        return self._user("id = ?", user_id)
+        return self.version_and_user(user_id)[1]
 
     def _user(self, condition: str, arg: Any) -> User | None:
         found = self.rows(f"SELECT {_USER_COLUMNS} FROM users WHERE {condition}", [arg])
@@ -520,12 +562,16 @@ class Store:
 
     def version_and_user(self, user_id: int) -> tuple[int, User | None]:
         """``data_version`` and ``user_by_id`` read together, in one query."""
-        ((version, *row),) = self.rows(
-            "SELECT (SELECT coalesce(max(id), 0) FROM history), "
-            f"{_USER_COLUMNS} FROM (SELECT 1) LEFT JOIN users ON users.id = ?",
-            [user_id],
-        )
-        return int(version), None if row[0] is None else _as_user(row)
+
+        def read() -> tuple[int, User | None]:
+            ((version, *row),) = self.rows(
+                "SELECT (SELECT coalesce(max(id), 0) FROM history), "
+                f"{_USER_COLUMNS} FROM (SELECT 1) LEFT JOIN users ON users.id = ?",
+                [user_id],
+            )
+            return int(version), None if row[0] is None else _as_user(row)
+
+        return self._remembered_or(("version and user", user_id), read)
 
     def demo_sign_in_choices(self) -> pd.DataFrame:
         """A few users of each role, with their school or network, for demo sign-in."""
@@ -1731,7 +1777,10 @@ class Store:
         """A number that grows with every write: the latest change history entry.
         Every write through ``actions`` appends one, so cached answers keyed on
         it are never older than the data."""
-        return int(self.value("SELECT coalesce(max(id), 0) FROM history"))
+        return self._remembered_or(
+            ("data version",),
+            lambda: int(self.value("SELECT coalesce(max(id), 0) FROM history")),
+        )
 
     # -- comparing a file's contents -------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import fields
 from datetime import date, datetime
 
@@ -10,7 +11,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from sqr_tracker.models import Role, User
-from sqr_tracker.store import Store
+from sqr_tracker.store import Store, log_sql
 
 TODAY = date(2026, 12, 3)
 # The small district's school 1 as its one published review rated it, with how
@@ -275,3 +276,26 @@ def deferred(monkeypatch) -> dict[str, dict]:
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", add)
     return made
+
+
+class Statements(logging.Handler):
+    """The SQL statements the store runs while it is attached."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage().split("  ", 1)[1])
+
+
+@pytest.fixture
+def statements():
+    found = Statements()
+    log = logging.getLogger("sqr_tracker.sql")
+    level = log.level
+    log.addHandler(found)
+    log_sql()
+    yield found.seen
+    log.removeHandler(found)
+    log.setLevel(level)

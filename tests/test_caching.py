@@ -251,6 +251,44 @@ def test_the_version_and_the_user_are_read_together(store, people):
     assert store.version_and_user(10_000) == (before + 1, None)
 
 
+def test_what_only_a_write_changes_is_read_once_until_the_next_write(
+    store, people, statements
+):
+    """The data version, a user and the file's meta, asked on every page run,
+    are read from the file once; a write through the store reads them afresh."""
+    principal, office = people["principal.a"], people["office"]
+    before = store.data_version()
+    for _ in range(3):
+        assert store.version_and_user(principal.id) == (before, principal)
+        assert store.user_by_id(principal.id) == principal
+        assert store.user_by_email(principal.email) == principal
+        assert store.is_demo() is False
+    # The version, the version with the user, the meta: the user by email
+    # was read when the test's people were.
+    assert len(statements) == 3
+    statements.clear()
+    version = store.row("users", principal.id)["version"]
+    actions.set_user_active(store, office, principal.id, False, version=version)
+    assert store.version_and_user(principal.id) == (
+        before + 1,
+        principal.model_copy(update={"active": False}),
+    )
+    assert store.user_by_id(principal.id).active is False
+    assert store.user_by_email(principal.email).active is False
+    assert store.data_version() == before + 1
+
+
+def test_a_write_outside_a_transaction_is_seen_too(store, people, statements):
+    principal = people["principal.a"]
+    assert store.user_by_id(principal.id).name == principal.name
+    store.rows("SELECT count(*) FROM goals")  # a read keeps what was read
+    assert store.user_by_id(principal.id).name == principal.name
+    assert len(statements) == 2
+    store.rows("UPDATE users SET name = 'Al Renamed' WHERE id = ?", [principal.id])
+    assert store.user_by_id(principal.id).name == "Al Renamed"
+    assert len(statements) == 4
+
+
 def test_two_data_files_keep_their_answers_apart(store, people, tmp_path):
     other = Store.open(tmp_path / "other.duckdb")
     district = small_district()
@@ -313,7 +351,7 @@ def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, p
         getattr(cached, name) for name in dir(cached) if not name.startswith("_")
     ]
     questions = [f for f in wrapped if hasattr(f, "uncached")]
-    assert len(questions) == 44
+    assert len(questions) == 46
 
 
 def test_the_review_calendar_is_cached_per_user_and_sees_a_new_review(store, people):
@@ -354,8 +392,11 @@ def test_the_support_desk_is_cached_per_user_and_sees_a_new_request(store, peopl
         got = cached.open_requests(store, user, today)
         want = support_desk.open_requests(store, user, today)
         pd.testing.assert_frame_equal(got, want)
-        assert cached.desk_figures(store, user, got) == support_desk.desk_figures(
+        assert cached.desk_figures(store, user, today) == support_desk.desk_figures(
             store, user, want
+        )
+        assert cached.answer_choices(store, user, today) == (
+            support_desk.answer_choices(want)
         )
         pd.testing.assert_frame_equal(
             cached.answer_times(store, user, today),
@@ -367,7 +408,8 @@ def test_the_support_desk_is_cached_per_user_and_sees_a_new_request(store, peopl
     )
     after = cached.open_requests(store, office, today)
     assert len(after) == len(before) + 1
-    assert cached.desk_figures(store, office, after)["Open requests"] == len(after)
+    assert cached.desk_figures(store, office, today)["Open requests"] == len(after)
+    assert len(cached.answer_choices(store, office, today)) == len(after)
 
 
 def test_rating_validity_and_shared_work_are_cached_per_user_and_see_a_goal(

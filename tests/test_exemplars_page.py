@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import exemplars
+from sqr_tracker import actions, exemplars
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
@@ -148,3 +148,28 @@ def test_a_network_lead_sees_their_network(store):
     schools = page.selectbox(key="school").options
     followed = store.schools(store.school_ids_in_network(lead.network_id))
     assert sorted(schools) == sorted(followed["name"])
+
+
+VERSION_READS = (
+    "SELECT coalesce(max(id), 0) FROM history",
+    "SELECT (SELECT coalesce(max(id), 0) FROM history)",
+)
+
+
+def test_a_rerun_reads_the_data_version_again_only_after_a_write(store, statements):
+    """Every cached question of a run is keyed on the data version and the user:
+    they are read from the file once after a write, not once per question."""
+    page = page_as(store, "principal@demo.sqr")
+    statements.clear()
+    page.run()
+    assert not page.exception
+    assert [s for s in statements if s.startswith(VERSION_READS)] == []
+    principal = store.user_by_email("principal@demo.sqr")
+    actions.create_goal(store, principal, {
+        "school_id": principal.school_id, "standard_id": 1,
+        "statement": "Every family hears from us each month",
+    })  # fmt: skip
+    statements.clear()
+    page.run()
+    assert not page.exception
+    assert len([s for s in statements if s.startswith(VERSION_READS)]) == 1

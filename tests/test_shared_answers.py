@@ -66,12 +66,6 @@ def _table(store: Store, user: User) -> pd.DataFrame:
     return _or_the_office(store, user, lambda u: cached.heatmap.uncached(store, u)[0])
 
 
-def _requests(store: Store, user: User) -> pd.DataFrame:
-    return _or_the_office(
-        store, user, lambda u: cached.open_requests.uncached(store, u, TODAY)
-    )
-
-
 # Per cached function: the argument lists to ask it with, for the group's first
 # person (whose school, measures and goals the others of the group share).
 CALLS = {
@@ -98,7 +92,11 @@ CALLS = {
     "workload": lambda s, u: [(YEAR,)],
     "conflicts": lambda s, u: [(YEAR,)],
     "open_requests": lambda s, u: [(TODAY,)],
-    "desk_figures": lambda s, u: [(_requests(s, u),)],
+    "desk_figures": lambda s, u: [(TODAY,)],
+    "answer_choices": lambda s, u: [(TODAY,)],
+    "request_to_answer": lambda s, u: [
+        (i,) for (i,) in s.rows("SELECT id FROM support_requests ORDER BY id")
+    ],
     "answer_times": lambda s, u: [(TODAY,)],
     "school_glance": lambda s, u: [(_school(s, u), TODAY)],
     "followed_schools": lambda s, u: [()],
