@@ -460,8 +460,11 @@ class Store:
 
     def row(self, table: str, row_id: int) -> dict[str, Any]:
         """One row of an entity table as a dict; NotFound if there is none."""
-        with self.transaction() as tx:
-            return tx.get(table, row_id)
+        cursor = self._cursor()  # one statement, read as it stands: no transaction
+        try:
+            return Tx(cursor).get(table, row_id)
+        finally:
+            cursor.close()
 
     def write(self, work: Callable[[Tx], T], *, attempts: int = 5) -> T:
         """Run ``work`` in a transaction, retrying when another session's commit

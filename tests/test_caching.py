@@ -267,7 +267,9 @@ def test_what_only_a_write_changes_is_read_once_until_the_next_write(
     # was read when the test's people were.
     assert len(statements) == 3
     statements.clear()
-    version = store.row("users", principal.id)["version"]
+    version = store.row("users", principal.id)["version"]  # a read, not a write
+    assert store.version_and_user(principal.id) == (before, principal)
+    assert [s for s in statements if "FROM history" in s] == []
     actions.set_user_active(store, office, principal.id, False, version=version)
     assert store.version_and_user(principal.id) == (
         before + 1,
