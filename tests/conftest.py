@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import date, datetime
+from typing import TypeVar
 
 import pandas as pd
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from sqr_tracker.models import Role, User
-from sqr_tracker.store import Store, log_sql
+from sqr_tracker.store import Store
 
 TODAY = date(2026, 12, 3)
 # The small district's school 1 as its one published review rated it, with how
@@ -278,6 +281,9 @@ def deferred(monkeypatch) -> dict[str, dict]:
     return made
 
 
+H = TypeVar("H", bound=logging.Handler)
+
+
 class Statements(logging.Handler):
     """The SQL statements the store runs while it is attached."""
 
@@ -289,13 +295,23 @@ class Statements(logging.Handler):
         self.seen.append(record.getMessage().split("  ", 1)[1])
 
 
+@contextmanager
+def listening(name: str, handler: H) -> Iterator[H]:
+    """``handler`` on the logger ``name`` at debug level, for a fixture's span;
+    the logger is left as it was."""
+    log = logging.getLogger(name)
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+
+
 @pytest.fixture
 def statements():
-    found = Statements()
-    log = logging.getLogger("sqr_tracker.sql")
-    level = log.level
-    log.addHandler(found)
-    log_sql()
-    yield found.seen
-    log.removeHandler(found)
-    log.setLevel(level)
+    """The SQL statements the store runs during the test, in order."""
+    with listening("sqr_tracker.sql", Statements()) as found:
+        yield found.seen

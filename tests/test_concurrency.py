@@ -11,6 +11,7 @@ import logging
 import threading
 
 import pytest
+from conftest import listening
 
 from sqr_tracker import actions
 from sqr_tracker.errors import Busy, StaleEdit
@@ -36,14 +37,8 @@ class _Conflicts(logging.Handler):
 
 @pytest.fixture
 def conflicts():
-    handler = _Conflicts()
-    logger = logging.getLogger("sqr_tracker.store")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with listening("sqr_tracker.store", _Conflicts()) as handler:
+        yield handler
 
 
 def _race(work, threads: int = THREADS) -> list[tuple[str, object]]:
