@@ -402,19 +402,6 @@ def positions(wanted: np.ndarray, known: np.ndarray) -> np.ndarray:
     return np.where(at >= 0, places[np.maximum(at, 0)] if len(places) else -1, -1)
 
 
-def lookup(known: pd.Series, ids: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """Per wanted text: the id of the known text equal to it ignoring case,
-    or NaN."""
-    if not len(known):
-        return np.full(len(wanted), np.nan)
-    table = pd.Series(
-        ids.to_numpy(float), index=pd.Index(known.str.lower().to_numpy(object))
-    )
-    table = table[~table.index.duplicated()]
-    at = table.index.get_indexer(pd.Index(wanted.str.lower().to_numpy(object)))
-    return np.where(at >= 0, table.to_numpy()[np.maximum(at, 0)], np.nan)
-
-
 def pair_lookup(
     known: Sequence[Sequence], ids: Sequence, wanted: Sequence[np.ndarray]
 ) -> np.ndarray:

@@ -24,7 +24,6 @@ from sqr_tracker.district_columns import (
     NO_RATING_WORDS,
     Column,
     Field,
-    lookup,
     pair_lookup,
     split,
 )
@@ -132,9 +131,9 @@ class Job:
         self, name: str, table: str, key: str, missing: str
     ) -> np.ndarray:
         """``refer`` for each distinct cell of the column."""
-        found = self.stored(table, ["id", key]).dropna(subset=[key])
         cells = self.cells(name)
-        ids = lookup(found[key].astype("str"), found["id"], cells.text)
+        found = self.store.ids_by_text(self.tx, table, key, cells.text.tolist())
+        ids = np.array(found, dtype=float)  # None: NaN
         unknown = cells.given & np.isnan(ids)
         if unknown.any():
             self.add(unknown[cells.codes], name, self.say(name, missing))
@@ -482,8 +481,8 @@ def _ratings(job: Job) -> Batch:
     frame = job.plain()
     frame.insert(0, "review_id", ints(_review(job)))
     frame.insert(1, "standard_id", ints(_standard(job)))
-    kind = job.cells("rater_kind").rows()
-    reviewer = kind == RaterKind.REVIEWER.value
+    kinds = job.cells("rater_kind")  # checked on its distinct cells, then per row
+    reviewer = (kinds.values == RaterKind.REVIEWER.value)[kinds.codes]
     rater = job.cells("rater_email")
     if rater.present:
         ids = _user_with_role(job, "rater_email", {Role.REVIEWER}, "a reviewer")
@@ -493,10 +492,11 @@ def _ratings(job: Job) -> Batch:
     job.add(reviewer & empty, "rater_email", "is empty; a reviewer's rating names "
             "the reviewer")  # fmt: skip
     job.add(
-        ~reviewer & ~empty & pd.notna(kind).astype(bool),
+        ~reviewer & ~empty & pd.notna(kinds.values).astype(bool)[kinds.codes],
         "rater_email",
         lambda rows: [
-            f"a {kind[p]} rating names no rater; leave it empty" for p in rows
+            f"a {kinds.values[kinds.codes[p]]} rating names no rater; leave it empty"
+            for p in rows
         ],
     )
     frame["rater_id"] = ints(np.where(reviewer, ids, np.nan))

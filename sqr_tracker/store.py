@@ -1414,6 +1414,32 @@ class Store:
         listed = ", ".join(_district_identifier(column) for column in columns)
         return tx._cursor.execute(f"SELECT {listed} FROM {table}").df()
 
+    def ids_by_text(
+        self, tx: Tx, table: str, column: str, texts: Sequence[str]
+    ) -> list[int | None]:
+        """Per text: the id of the first row of ``table`` (in storage order)
+        whose ``column`` holds it ignoring case, as signing in compares an
+        email; None where no row does. Only the texts are looked up: the
+        table's rows are not read out."""
+        _check_district_table(table)
+        name = _district_identifier(column)
+        wanted = pa.table(
+            {"at": range(len(texts)), "text": pa.array(texts, pa.string())}
+        )
+        view = "_texts_wanted"
+        tx._cursor.register(view, wanted)
+        try:
+            found = tx.rows(
+                f"SELECT w.at, arg_min(t.id, t.rowid) FROM {view} w "
+                f"JOIN {table} t ON lower(t.{name}) = lower(w.text) GROUP BY w.at"
+            )
+        finally:
+            tx._cursor.unregister(view)
+        ids: list[int | None] = [None] * len(texts)
+        for at, found_id in found:
+            ids[at] = found_id
+        return ids
+
     def next_id(self, tx: Tx, table: str) -> int:
         _check_district_table(table)
         return tx.one(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")[0]
