@@ -36,10 +36,39 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
+def _worker() -> int:
+    """This test process's number among pytest-xdist's workers (0 without)."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(name.removeprefix("gw") or 0)
+
+
+# Each worker hands out ports from a range of its own, below the kernel's
+# ephemeral ports: two workers asking the kernel for a free port at the same
+# moment could both be given one, start a server on it, and one would reach
+# the other's.
+_PORTS = iter(range(20_000 + 200 * _worker(), 20_200 + 200 * _worker()))
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port that no other test worker hands out and nothing holds now."""
+    for port in _PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("every port of this test worker's range is in use")
+
+
+def test_each_worker_hands_out_its_own_ports_below_the_kernels():
+    low = 20_000 + 200 * _worker()
+    first, second = free_port(), free_port()
+    assert low <= first < second < low + 200
+    low_ephemeral = int(
+        Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]
+    )
+    assert second < low_ephemeral
 
 
 def wait_until_serving(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
