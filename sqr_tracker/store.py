@@ -109,8 +109,15 @@ class Tx:
         self._cursor = cursor
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
+        return self._logged(sql, params, lambda found: found.fetchall())
+
+    def frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
+        return self._logged(sql, params, lambda found: found.df())
+
+    def _logged(self, sql: str, params: Params, fetch: Callable[[Any], T]) -> T:
+        """The statement's result as ``fetch`` takes it, its time on the SQL log."""
         started = time.perf_counter()
-        result = self._cursor.execute(sql, params).fetchall()
+        result = fetch(self._cursor.execute(sql, params))
         elapsed = (time.perf_counter() - started) * 1e3
         _SQL_LOGGER.debug("%.1f ms  %s", elapsed, sql, extra={"params": params})
         return result
@@ -396,12 +403,19 @@ class Store:
             return self._connection.cursor()
 
     def _run(self, sql: str, params: Params = ()) -> list[tuple]:
+        with self._statement(sql) as tx:
+            return tx.rows(sql, params)
+
+    @contextmanager
+    def _statement(self, sql: str) -> Iterator[Tx]:
+        """A cursor for one statement outside a transaction; one that is not a
+        read (a write, or a checkpoint) discards what was remembered."""
         cursor = self._cursor()
         try:
-            return Tx(cursor).rows(sql, params)
+            yield Tx(cursor)
         finally:
             cursor.close()
-            if not _READ.match(sql):  # a write outside a transaction, or a checkpoint
+            if not _READ.match(sql):
                 self._wrote()
 
     def _wrote(self) -> None:
@@ -426,17 +440,8 @@ class Store:
         return self._run(sql, params)
 
     def frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
-        cursor = self._cursor()
-        try:
-            started = time.perf_counter()
-            result = cursor.execute(sql, params).df()
-            elapsed = (time.perf_counter() - started) * 1e3
-            _SQL_LOGGER.debug("%.1f ms  %s", elapsed, sql, extra={"params": params})
-            return result
-        finally:
-            cursor.close()
-            if not _READ.match(sql):
-                self._wrote()
+        with self._statement(sql) as tx:
+            return tx.frame(sql, params)
 
     def value(self, sql: str, params: Params = ()) -> Any:
         found = self._run(sql, params)
@@ -1412,7 +1417,7 @@ class Store:
         compares a file with them)."""
         _check_district_table(table)
         listed = ", ".join(_district_identifier(column) for column in columns)
-        return tx._cursor.execute(f"SELECT {listed} FROM {table}").df()
+        return tx.frame(f"SELECT {listed} FROM {table}")
 
     def ids_by_text(
         self, tx: Tx, table: str, column: str, texts: Sequence[str]
@@ -1832,7 +1837,7 @@ class Store:
         _check_district_table(table)
         name = _district_identifier(column)
         sql = f"SELECT DISTINCT {name} AS value FROM {table} WHERE {name} IS NOT NULL"
-        return tx._cursor.execute(sql).df()["value"]
+        return tx.frame(sql)["value"]
 
     def matched_rows(
         self,
@@ -1887,11 +1892,7 @@ class Store:
         for view, rows in views.items():
             tx._cursor.register(view, rows)
         try:
-            started = time.perf_counter()
-            found = tx._cursor.execute(sql).df()
-            elapsed = (time.perf_counter() - started) * 1e3
-            _SQL_LOGGER.debug("%.1f ms  %s", elapsed, sql, extra={"params": ()})
-            return found
+            return tx.frame(sql)
         finally:
             for view in views:
                 tx._cursor.unregister(view)
