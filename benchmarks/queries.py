@@ -69,7 +69,9 @@ def questions(store: Store, today: date) -> dict[str, Question]:
 
     def heatmap(data: Store) -> Any:
         table, _ = needs_support.heatmap(data, central)
-        return needs_support.heatmap_evidence(data, central, table)
+        return needs_support.heatmap_evidence(
+            data, central, *needs_support.heatmap_rows(table)
+        )
 
     return {
         "plan": lambda data: plans.school_plan(data, principal, school, today),

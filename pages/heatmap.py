@@ -37,5 +37,7 @@ else:
         table,
         labels,
         "heatmap",
-        lambda rows: cached.heatmap_evidence(store, user, rows),
+        lambda rows: cached.heatmap_evidence(
+            store, user, *needs_support.heatmap_rows(rows)
+        ),
     )

@@ -8,7 +8,7 @@ public pages never rank schools against each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -630,15 +630,24 @@ def heatmap(
 HEATMAP_FIXED = ("school_id", "school", "network", "level")
 
 
-def heatmap_evidence(store: Store, user: User | None, table: pd.DataFrame):
-    """For a ``heatmap`` table, row by row: how strong the evidence behind each
-    rating is (``evidence.strength_of``'s words; empty where not rated)."""
+def heatmap_rows(table: pd.DataFrame) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """A ``heatmap`` table's schools (by id, in order) and standards (by code):
+    what ``heatmap_evidence`` weighs, and a quick key to remember it by."""
+    schools = tuple(int(school) for school in table["school_id"])
+    return schools, tuple(c for c in table.columns if c not in HEATMAP_FIXED)
+
+
+def heatmap_evidence(
+    store: Store, user: User | None, schools: Sequence[int], codes: Sequence[str]
+):
+    """For the schools and standards of a ``heatmap`` table (``heatmap_rows``),
+    school by school: how strong the evidence behind each rating is
+    (``evidence.strength_of``'s words; empty where not rated)."""
     scope = _for_district_staff(store, user)
-    schools = table["school_id"].astype(int).tolist()
+    schools, codes = [int(school) for school in schools], list(codes)
     if scope is not None and not set(schools) <= set(scope):
         raise PermissionDenied("The heatmap holds a school outside your view.")
     ratings = _latest_ratings(store, schools)
-    codes = [c for c in table.columns if c not in HEATMAP_FIXED]
     if ratings.empty:
         return pd.DataFrame("", index=range(len(schools)), columns=codes)
     reviews = [int(r) for r in ratings["review_id"].unique()]

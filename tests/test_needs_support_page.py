@@ -253,7 +253,9 @@ def heat_expected(store: Store, email: str, **filters) -> pd.DataFrame:
     evidence is ('Proficient ●●○' for moderate), or 'not rated'."""
     user = store.user_by_email(email)
     table, labels = needs_support.heatmap(store, user, **filters)
-    strengths = needs_support.heatmap_evidence(store, user, table)
+    strengths = needs_support.heatmap_evidence(
+        store, user, *needs_support.heatmap_rows(table)
+    )
     shown = table.drop(columns="school_id").astype(object)
     for code in strengths.columns:
         shown[code] = [
@@ -266,7 +268,9 @@ def heat_expected(store: Store, email: str, **filters) -> pd.DataFrame:
 def test_the_heatmap_names_how_strong_each_ratings_evidence_is(store):
     office = store.user_by_email(OFFICE)
     table, _ = needs_support.heatmap(store, office)
-    strengths = needs_support.heatmap_evidence(store, office, table)
+    strengths = needs_support.heatmap_evidence(
+        store, office, *needs_support.heatmap_rows(table)
+    )
     assert list(strengths.columns) == [c for c in table.columns if c.startswith("S")]
     rated = table[strengths.columns].notna().to_numpy()
     assert (strengths.to_numpy() != "").tolist() == rated.tolist()
@@ -344,7 +348,9 @@ def test_the_heatmap_download_names_the_levels(store, deferred):
     for code in codes:
         words[code] = [labels[int(v)] if pd.notna(v) else "" for v in table[code]]
     office = store.user_by_email(OFFICE)
-    strengths = needs_support.heatmap_evidence(store, office, table)
+    strengths = needs_support.heatmap_evidence(
+        store, office, *needs_support.heatmap_rows(table)
+    )
     for code in codes:
         words[f"{code} evidence"] = strengths[code].values
     pd.testing.assert_frame_equal(csv, words.reset_index(drop=True), check_dtype=False)
@@ -387,7 +393,9 @@ def test_a_long_heatmap_is_shown_a_page_at_a_time(store, deferred, monkeypatch):
     csv = pd.read_csv(io.StringIO(made["CSV"]["data"]()), keep_default_na=False)
     assert list(csv["school"]) == list(everyone["school"])
     table, _ = needs_support.heatmap(store, store.user_by_email(OFFICE))
-    weighed = needs_support.heatmap_evidence(store, store.user_by_email(OFFICE), table)
+    weighed = needs_support.heatmap_evidence(
+        store, store.user_by_email(OFFICE), *needs_support.heatmap_rows(table)
+    )
     for code in weighed.columns:  # every school's evidence, not only the page's
         assert list(csv[f"{code} evidence"]) == list(weighed[code])
     app.session_state[key_of(app, "heatmap")] = {

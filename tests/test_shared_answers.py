@@ -22,6 +22,7 @@ from sqr_tracker.caching import user_key
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.errors import SqrError
 from sqr_tracker.models import Role, User
+from sqr_tracker.needs_support import heatmap_rows
 from sqr_tracker.store import Store
 
 TODAY = date(2026, 12, 3)
@@ -71,7 +72,7 @@ def _table(store: Store, user: User) -> pd.DataFrame:
 CALLS = {
     "needs_support": lambda s, u: [(TODAY,)],
     "heatmap": lambda s, u: [()],
-    "heatmap_evidence": lambda s, u: [(_table(s, u),)],
+    "heatmap_evidence": lambda s, u: [heatmap_rows(_table(s, u))],
     "calibration": lambda s, u: [(None,), (YEAR,)],
     "compliance": lambda s, u: [(date(2026, 11, 1), TODAY)],
     "validity_readings": lambda s, u: [()],
