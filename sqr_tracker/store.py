@@ -8,6 +8,7 @@ question they answer and return plain values, dicts or DataFrames.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ import re
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -275,9 +277,35 @@ def _as_user(row: Sequence[Any]) -> User:
 
 
 # Statements that only read (any other, run outside a transaction, counts as a
-# write); and how many answers are remembered between writes at most.
+# write); and how many answers are remembered between writes at most (the
+# least recently asked is forgotten first).
 _READ = re.compile(r"\s*(SELECT|WITH|FROM|DESCRIBE|SHOW|EXPLAIN)\b", re.IGNORECASE)
-_REMEMBERED = 10_000
+_REMEMBERED = 2_000
+
+
+def _read_once(read: Callable[..., T]) -> Callable[..., T]:
+    """A store read that only a write can change, remembered by its arguments
+    until the next write (``Store._remembered_or``). Several questions a page
+    asks read the same small tables (the settings, the scale, a school's
+    latest review); the file is asked once. Each caller gets an answer of its
+    own to change: frames share their data until one is changed
+    (copy-on-write)."""
+
+    @functools.wraps(read)
+    def remembered(self: Store, *args: Any) -> T:
+        key = (read.__name__, *args)
+        return _own(self._remembered_or(key, lambda: read(self, *args)))
+
+    return remembered
+
+
+def _own(found: Any) -> Any:
+    """A remembered answer for one caller."""
+    if isinstance(found, pd.DataFrame | pd.Series):
+        return found.copy(deep=False)
+    if isinstance(found, dict | list):
+        return found.copy()
+    return found
 
 
 class Store:
@@ -295,10 +323,11 @@ class Store:
         # (rows and ids read in one transaction and written in another).
         self._write_lock = threading.RLock()
         # What only a write can change (the data version, a user's record, the
-        # file's meta), asked on every page run, is remembered until the next
+        # file's meta, the small reads marked ``_read_once``), asked on every
+        # page run or by several questions of one, is remembered until the next
         # write: only this process can write the file, and writes come here.
         self._writes = 0
-        self._remembered: dict[tuple, Any] = {}
+        self._remembered: OrderedDict[tuple, Any] = OrderedDict()
         self._remembered_at = 0
         self._remember_lock = threading.Lock()
 
@@ -427,13 +456,16 @@ class Store:
         with self._remember_lock:
             at = self._writes
             if at != self._remembered_at:
-                self._remembered, self._remembered_at = {}, at
+                self._remembered, self._remembered_at = OrderedDict(), at
             elif key in self._remembered:
+                self._remembered.move_to_end(key)
                 return self._remembered[key]
         found = read()  # counted before reading: a write meanwhile discards it
         with self._remember_lock:
-            if self._writes == at and len(self._remembered) < _REMEMBERED:
+            if self._writes == at:
                 self._remembered[key] = found
+                if len(self._remembered) > _REMEMBERED:
+                    self._remembered.popitem(last=False)
         return found
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
@@ -550,6 +582,7 @@ class Store:
             raise NotFound(f"No table named {table!r} in {self.path}.")
         return self.frame(f'SELECT * FROM "{table}" ORDER BY ALL')
 
+    @_read_once
     def settings(self) -> dict[str, str]:
         return dict(self.rows("SELECT key, value FROM settings"))
 
@@ -599,6 +632,7 @@ class Store:
 
     # -- the district ------------------------------------------------------------
 
+    @_read_once
     def standards(self) -> pd.DataFrame:
         return self.frame(
             """
@@ -610,11 +644,13 @@ class Store:
             """
         )
 
+    @_read_once
     def rating_scale(self) -> pd.DataFrame:
         return self.frame(
             "SELECT level, label, description FROM rating_levels ORDER BY level"
         )
 
+    @_read_once
     def networks(self) -> pd.DataFrame:
         return self.frame("SELECT id, name FROM networks ORDER BY name")
 
@@ -694,6 +730,7 @@ class Store:
     def has_standard(self, standard_id: int) -> bool:
         return self.value("SELECT 1 FROM standards WHERE id = ?", [standard_id]) == 1
 
+    @_read_once
     def rating_levels(self) -> list[int]:
         return [
             row[0] for row in self.rows("SELECT level FROM rating_levels ORDER BY 1")
@@ -721,6 +758,7 @@ class Store:
 
     # -- reviews -----------------------------------------------------------------
 
+    @_read_once
     def latest_published_review(self, school_id: int) -> dict[str, Any] | None:
         found = self.frame(
             """
@@ -734,6 +772,7 @@ class Store:
         )
         return None if found.empty else found.iloc[0].to_dict()
 
+    @_read_once
     def review_at_a_glance(self, review_id: int) -> pd.DataFrame:
         """Per top-level standard: consensus and self-reflection levels, focus flag,
         the finding's text and a count of its evidence by source."""
@@ -1073,17 +1112,20 @@ class Store:
             [school_id],
         )
 
+    @_read_once
     def planning_deadlines(self) -> pd.DataFrame:
         return self.frame(
             "SELECT id, version, name, due_on FROM planning_deadlines ORDER BY due_on"
         )
 
+    @_read_once
     def measures(self) -> pd.DataFrame:
         return self.frame(
             "SELECT id, code, name, unit, higher_is_better, frequency FROM measures "
             "ORDER BY id"
         )
 
+    @_read_once
     def ratings_by_review(self, school_id: int) -> pd.DataFrame:
         """Consensus and self-reflection levels per published review and
         top-level standard of a school, oldest review first."""
@@ -1102,6 +1144,7 @@ class Store:
             [school_id],
         )
 
+    @_read_once
     def school_measures(self, school_id: int) -> pd.DataFrame:
         """The measures a school has values for, with how many periods."""
         return self.frame(

@@ -291,6 +291,58 @@ def test_a_write_outside_a_transaction_is_seen_too(store, people, statements):
     assert len(statements) == 4
 
 
+def test_the_small_tables_several_questions_read_are_read_once_until_a_write(
+    store, people, statements
+):
+    """The settings, the scale, the standards and a school's latest review,
+    which several questions of one page read, are asked of the file once; a
+    write through the store reads them afresh."""
+    office = people["office"]
+    scale = store.rating_scale()
+    asked = [store.settings(), store.standards(), store.latest_published_review(1)]
+    for _ in range(2):
+        again = [store.settings(), store.standards(), store.latest_published_review(1)]
+        assert again[0] == asked[0]
+        pd.testing.assert_frame_equal(again[1], asked[1])
+        assert again[2] == asked[2]
+        pd.testing.assert_frame_equal(store.rating_scale(), scale)
+    assert len(statements) == 4
+    assert store.latest_published_review(2) is None  # another school: read for it
+    assert len(statements) == 5
+    actions.change_setting(store, office, {"key": "small_group_threshold", "value": 7})
+    statements.clear()
+    assert store.settings()["small_group_threshold"] == "7.0"
+    pd.testing.assert_frame_equal(store.rating_scale(), scale)
+    assert len(statements) == 2
+
+
+def test_a_caller_changing_a_remembered_answer_changes_no_one_elses(store):
+    scale, settings = store.rating_scale(), store.settings()
+    labels = scale["label"].tolist()
+    scale["label"] = "changed"
+    scale.loc[0, "level"] = 99
+    settings["small_group_threshold"] = "1"
+    assert store.rating_scale()["label"].tolist() == labels
+    assert store.rating_scale()["level"].iloc[0] != 99
+    assert store.settings().get("small_group_threshold") != "1"
+
+
+def test_the_least_recently_asked_answer_is_forgotten_first(
+    store, statements, monkeypatch
+):
+    monkeypatch.setattr("sqr_tracker.store._REMEMBERED", 2)
+    store.latest_published_review(1)
+    store.latest_published_review(2)
+    store.latest_published_review(1)  # asked again: the most recent now
+    store.latest_published_review(3)  # the third: school 2's is forgotten
+    assert len(statements) == 3
+    store.latest_published_review(1)
+    store.latest_published_review(3)
+    assert len(statements) == 3
+    store.latest_published_review(2)
+    assert len(statements) == 4
+
+
 def test_two_data_files_keep_their_answers_apart(store, people, tmp_path):
     other = Store.open(tmp_path / "other.duckdb")
     district = small_district()
