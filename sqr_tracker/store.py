@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -277,10 +278,10 @@ def _as_user(row: Sequence[Any]) -> User:
 
 
 # Statements that only read (any other, run outside a transaction, counts as a
-# write); and how many answers are remembered between writes at most (the
-# least recently asked is forgotten first).
+# write); and how many rows of answers are remembered between writes at most
+# (an answer that is not a table or a collection counts as one).
 _READ = re.compile(r"\s*(SELECT|WITH|FROM|DESCRIBE|SHOW|EXPLAIN)\b", re.IGNORECASE)
-_REMEMBERED = 2_000
+_REMEMBERED = 100_000
 
 
 def _read_once(read: Callable[..., T]) -> Callable[..., T]:
@@ -292,18 +293,35 @@ def _read_once(read: Callable[..., T]) -> Callable[..., T]:
     (copy-on-write)."""
 
     @functools.wraps(read)
-    def remembered(self: Store, *args: Any) -> T:
-        key = (read.__name__, *args)
-        return _own(self._remembered_or(key, lambda: read(self, *args)))
+    def remembered(self: Store, *args: Any, **named: Any) -> T:
+        key = (read.__name__, *(_key_of(arg) for arg in args))
+        key += tuple((name, _key_of(arg)) for name, arg in sorted(named.items()))
+        return _own(self._remembered_or(key, lambda: read(self, *args, **named)))
 
     return remembered
+
+
+def _key_of(arg: Any) -> Any:
+    """An argument as part of a key: a list of ids (or an array) as a tuple."""
+    if isinstance(arg, set | frozenset):
+        return frozenset(arg)
+    if isinstance(arg, list | tuple | np.ndarray | pd.Series | pd.Index):
+        return ("seq", *(arg.tolist() if hasattr(arg, "tolist") else arg))
+    return arg
+
+
+def _rows(found: Any) -> int:
+    """How much a remembered answer holds, in rows."""
+    if isinstance(found, pd.DataFrame | pd.Series | dict | list | set):
+        return max(len(found), 1)
+    return 1
 
 
 def _own(found: Any) -> Any:
     """A remembered answer for one caller."""
     if isinstance(found, pd.DataFrame | pd.Series):
         return found.copy(deep=False)
-    if isinstance(found, dict | list):
+    if isinstance(found, dict | list | set):
         return found.copy()
     return found
 
@@ -327,7 +345,8 @@ class Store:
         # page run or by several questions of one, is remembered until the next
         # write: only this process can write the file, and writes come here.
         self._writes = 0
-        self._remembered: OrderedDict[tuple, Any] = OrderedDict()
+        self._remembered: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+        self._remembered_rows = 0
         self._remembered_at = 0
         self._remember_lock = threading.Lock()
 
@@ -452,21 +471,31 @@ class Store:
             self._writes += 1
 
     def _remembered_or(self, key: tuple, read: Callable[[], T]) -> T:
-        """``read()``, or what it gave since the last write (see ``__init__``)."""
+        """``read()``, or what it gave since the last write (see ``__init__``).
+        At most ``_REMEMBERED`` rows are kept: the least recently asked answer
+        is forgotten first, and a larger one is not kept at all."""
         with self._remember_lock:
             at = self._writes
             if at != self._remembered_at:
-                self._remembered, self._remembered_at = OrderedDict(), at
+                self._forget_all()
+                self._remembered_at = at
             elif key in self._remembered:
                 self._remembered.move_to_end(key)
-                return self._remembered[key]
+                return self._remembered[key][0]
         found = read()  # counted before reading: a write meanwhile discards it
+        rows = _rows(found)
         with self._remember_lock:
-            if self._writes == at:
-                self._remembered[key] = found
-                if len(self._remembered) > _REMEMBERED:
-                    self._remembered.popitem(last=False)
+            fits = rows <= _REMEMBERED and key not in self._remembered
+            if self._writes == at and fits:
+                self._remembered[key] = (found, rows)
+                self._remembered_rows += rows
+                while self._remembered_rows > _REMEMBERED:
+                    _, (_, dropped) = self._remembered.popitem(last=False)
+                    self._remembered_rows -= dropped
         return found
+
+    def _forget_all(self) -> None:
+        self._remembered, self._remembered_rows = OrderedDict(), 0
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
         return self._run(sql, params)
@@ -654,6 +683,7 @@ class Store:
     def networks(self) -> pd.DataFrame:
         return self.frame("SELECT id, name FROM networks ORDER BY name")
 
+    @_read_once
     def schools(self, school_ids: Sequence[int] | None = None) -> pd.DataFrame:
         """Schools with their network and principal, optionally only some."""
         where, params = _in_filter("s.id", school_ids)
@@ -671,12 +701,14 @@ class Store:
             params,
         )
 
+    @_read_once
     def school_ids_in_network(self, network_id: int) -> list[int]:
         found = self.rows(
             "SELECT id FROM schools WHERE network_id = ? ORDER BY id", [network_id]
         )
         return [row[0] for row in found]
 
+    @_read_once
     def school_of(self, table: str, row_id: int) -> int:
         """The school a plan or review row belongs to (for permission checks)."""
         paths = {
@@ -702,9 +734,11 @@ class Store:
             raise NotFound(f"No {_singular(table)} with id {row_id}.")
         return found
 
+    @_read_once
     def network_of_school(self, school_id: int) -> int | None:
         return self.value("SELECT network_id FROM schools WHERE id = ?", [school_id])
 
+    @_read_once
     def review_team_ids(self, review_id: int) -> set[int]:
         found = self.rows(
             "SELECT user_id FROM review_team WHERE review_id = ? UNION "
@@ -714,6 +748,7 @@ class Store:
         )
         return {row[0] for row in found}
 
+    @_read_once
     def reviewed_school_ids(self, user_id: int) -> set[int]:
         found = self.rows(
             "SELECT school_id FROM reviews WHERE lead_reviewer_id = $u OR id IN "
@@ -722,11 +757,13 @@ class Store:
         )
         return {row[0] for row in found}
 
+    @_read_once
     def review_lead_id(self, review_id: int) -> int | None:
         return self.value(
             "SELECT lead_reviewer_id FROM reviews WHERE id = ?", [review_id]
         )
 
+    @_read_once
     def has_standard(self, standard_id: int) -> bool:
         return self.value("SELECT 1 FROM standards WHERE id = ?", [standard_id]) == 1
 
@@ -736,9 +773,11 @@ class Store:
             row[0] for row in self.rows("SELECT level FROM rating_levels ORDER BY 1")
         ]
 
+    @_read_once
     def has_measure(self, measure_id: int) -> bool:
         return self.value("SELECT 1 FROM measures WHERE id = ?", [measure_id]) == 1
 
+    @_read_once
     def review_published_on(self, review_id: int) -> date | None:
         return self.value("SELECT published_on FROM reviews WHERE id = ?", [review_id])
 
@@ -1336,6 +1375,7 @@ class Store:
             {"cycle": cycle_year, **params},
         )
 
+    @_read_once
     def cycle_assignments(
         self, cycle_year: int, school_ids: Sequence[int] | None
     ) -> pd.DataFrame:
@@ -1618,6 +1658,7 @@ class Store:
 
     # -- evidence strength -------------------------------------------------------
 
+    @_read_once
     def evidence_items(self, review_ids: Sequence[int]) -> pd.DataFrame:
         """Every evidence item of the reviews' findings, with the finding's review
         and standard, in the order the items were recorded."""
@@ -1634,6 +1675,7 @@ class Store:
             params,
         )
 
+    @_read_once
     def published_review_cycles(self, school_ids: Sequence[int] | None) -> pd.DataFrame:
         """The schools' published reviews with their cycle, oldest first."""
         where, params = _in_filter("school_id", school_ids)
@@ -1649,6 +1691,7 @@ class Store:
 
     # -- recording a review ------------------------------------------------------
 
+    @_read_once
     def review_members(self, review_id: int) -> pd.DataFrame:
         """The review's team, its lead first: each member's user id, name, role
         on the team and when they submitted their ratings (missing until then)."""
@@ -1674,6 +1717,7 @@ class Store:
             {"r": review_id},
         )
 
+    @_read_once
     def review_focus_standards(self, review_id: int) -> pd.DataFrame:
         """The standards a review chose to focus on, in the district's order."""
         return self.frame(
@@ -1689,6 +1733,7 @@ class Store:
             [review_id],
         )
 
+    @_read_once
     def review_ratings(self, review_id: int) -> pd.DataFrame:
         """Every rating of a review, of every rater, with its level's label and
         the reviewer's name (for reviewers' ratings). Callers filter what a user
@@ -2073,6 +2118,7 @@ class Store:
             """
         )
 
+    @_read_once
     def last_two_consensus(self, standard_id: int | None = None) -> pd.DataFrame:
         """Per school and standard: the consensus rating of the latest published
         review and of the one before it (missing where that review did not rate
@@ -2109,6 +2155,7 @@ class Store:
             {"standard": standard_id},
         )
 
+    @_read_once
     def findings_on(self, review_ids: Sequence[int], standard_id: int) -> pd.DataFrame:
         """The strengths and areas for growth some reviews wrote for a standard."""
         where, params = _in_filter("review_id", review_ids)
@@ -2120,6 +2167,7 @@ class Store:
             {"standard": standard_id, **params},
         )
 
+    @_read_once
     def principal_contacts(self, school_ids: Sequence[int]) -> pd.DataFrame:
         """Each school's principal, with an email to write to, if active."""
         where, params = _in_filter("s.id", school_ids)
@@ -2132,6 +2180,7 @@ class Store:
             params,
         )
 
+    @_read_once
     def open_goals_on(self, standard_id: int) -> pd.DataFrame:
         """Every school's open goals on a standard, focus goals first."""
         return self.frame(

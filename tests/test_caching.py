@@ -330,16 +330,26 @@ def test_a_caller_changing_a_remembered_answer_changes_no_one_elses(store):
 def test_the_least_recently_asked_answer_is_forgotten_first(
     store, statements, monkeypatch
 ):
+    monkeypatch.setattr("sqr_tracker.store._REMEMBERED", 2)  # rows: two numbers
+    network = store.network_of_school
+    assert [network(1), network(2), network(1)] == [1, 1, 1]
+    assert network(3) == 2  # the third: school 2's is forgotten, 1's was asked last
+    assert len(statements) == 3
+    network(1), network(3)
+    assert len(statements) == 3
+    network(2)
+    assert len(statements) == 4
+
+
+def test_an_answer_larger_than_what_is_remembered_is_read_each_time(
+    store, statements, monkeypatch
+):
     monkeypatch.setattr("sqr_tracker.store._REMEMBERED", 2)
-    store.latest_published_review(1)
-    store.latest_published_review(2)
-    store.latest_published_review(1)  # asked again: the most recent now
-    store.latest_published_review(3)  # the third: school 2's is forgotten
+    assert len(store.schools()) == 3  # three rows: more than two
+    assert store.schools()["name"].tolist() == store.schools()["name"].tolist()
     assert len(statements) == 3
-    store.latest_published_review(1)
-    store.latest_published_review(3)
-    assert len(statements) == 3
-    store.latest_published_review(2)
+    assert store.schools([1])["name"].tolist() == ["Alder Elementary"]
+    assert store.schools([1])["name"].tolist() == ["Alder Elementary"]
     assert len(statements) == 4
 
 
