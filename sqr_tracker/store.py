@@ -1751,6 +1751,7 @@ class Store:
             [review_id],
         )
 
+    @_read_once
     def review_findings(self, review_id: int) -> pd.DataFrame:
         """A review's findings: strengths and areas for growth per standard."""
         return self.frame(
@@ -1761,6 +1762,7 @@ class Store:
             [review_id],
         )
 
+    @_read_once
     def review_evidence(self, review_id: int) -> pd.DataFrame:
         """The evidence of a review's findings, with each finding's standard, in
         the order it was recorded."""
