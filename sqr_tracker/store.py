@@ -9,6 +9,7 @@ question they answer and return plain values, dicts or DataFrames.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import os
@@ -278,10 +279,12 @@ def _as_user(row: Sequence[Any]) -> User:
 
 
 # Statements that only read (any other, run outside a transaction, counts as a
-# write); and how many rows of answers are remembered between writes at most
-# (an answer that is not a table or a collection counts as one).
+# write); how many bytes of answers are remembered between writes at most, and
+# the most one answer may hold to be remembered (a district-wide table is the
+# input of a cached answer, which Streamlit keeps).
 _READ = re.compile(r"\s*(SELECT|WITH|FROM|DESCRIBE|SHOW|EXPLAIN)\b", re.IGNORECASE)
-_REMEMBERED = 100_000
+_REMEMBERED = 32 * 2**20
+_REMEMBERED_ONE = 4 * 2**20
 
 
 def _read_once(read: Callable[..., T]) -> Callable[..., T]:
@@ -292,10 +295,14 @@ def _read_once(read: Callable[..., T]) -> Callable[..., T]:
     own to change: frames share their data until one is changed
     (copy-on-write)."""
 
+    signature = inspect.signature(read)
+
     @functools.wraps(read)
     def remembered(self: Store, *args: Any, **named: Any) -> T:
-        key = (read.__name__, *(_key_of(arg) for arg in args))
-        key += tuple((name, _key_of(arg)) for name, arg in sorted(named.items()))
+        given = signature.bind(self, *args, **named)
+        given.apply_defaults()  # schools() and schools(None) are one question
+        values = list(given.arguments.values())[1:]
+        key = (read.__name__, *(_key_of(value) for value in values))
         return _own(self._remembered_or(key, lambda: read(self, *args, **named)))
 
     return remembered
@@ -310,11 +317,16 @@ def _key_of(arg: Any) -> Any:
     return arg
 
 
-def _rows(found: Any) -> int:
-    """How much a remembered answer holds, in rows."""
-    if isinstance(found, pd.DataFrame | pd.Series | dict | list | set):
-        return max(len(found), 1)
-    return 1
+def _size(found: Any) -> int:
+    """About how many bytes a remembered answer holds (a table's columns as
+    they are stored; a few dozen bytes for anything else, or for each item)."""
+    if isinstance(found, pd.DataFrame):
+        return int(found.memory_usage(index=True, deep=False).sum())
+    if isinstance(found, pd.Series):
+        return int(found.memory_usage(index=True, deep=False))
+    if isinstance(found, dict | list | set):
+        return 64 * (len(found) + 1)
+    return 64
 
 
 def _own(found: Any) -> Any:
@@ -346,7 +358,7 @@ class Store:
         # write: only this process can write the file, and writes come here.
         self._writes = 0
         self._remembered: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
-        self._remembered_rows = 0
+        self._remembered_bytes = 0
         self._remembered_at = 0
         self._remember_lock = threading.Lock()
 
@@ -472,8 +484,9 @@ class Store:
 
     def _remembered_or(self, key: tuple, read: Callable[[], T]) -> T:
         """``read()``, or what it gave since the last write (see ``__init__``).
-        At most ``_REMEMBERED`` rows are kept: the least recently asked answer
-        is forgotten first, and a larger one is not kept at all."""
+        At most ``_REMEMBERED`` bytes are kept: the least recently asked answer
+        is forgotten first, and one larger than ``_REMEMBERED_ONE`` is not
+        kept at all."""
         with self._remember_lock:
             at = self._writes
             if at != self._remembered_at:
@@ -483,19 +496,19 @@ class Store:
                 self._remembered.move_to_end(key)
                 return self._remembered[key][0]
         found = read()  # counted before reading: a write meanwhile discards it
-        rows = _rows(found)
+        size = _size(found)
         with self._remember_lock:
-            fits = rows <= _REMEMBERED and key not in self._remembered
+            fits = size <= _REMEMBERED_ONE and key not in self._remembered
             if self._writes == at and fits:
-                self._remembered[key] = (found, rows)
-                self._remembered_rows += rows
-                while self._remembered_rows > _REMEMBERED:
+                self._remembered[key] = (found, size)
+                self._remembered_bytes += size
+                while self._remembered_bytes > _REMEMBERED:
                     _, (_, dropped) = self._remembered.popitem(last=False)
-                    self._remembered_rows -= dropped
+                    self._remembered_bytes -= dropped
         return found
 
     def _forget_all(self) -> None:
-        self._remembered, self._remembered_rows = OrderedDict(), 0
+        self._remembered, self._remembered_bytes = OrderedDict(), 0
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
         return self._run(sql, params)

@@ -17,7 +17,7 @@ from sqr_tracker import actions, caching
 from sqr_tracker.auth import visible_school_ids
 from sqr_tracker.caching import cached_for_user
 from sqr_tracker.config import PROJECT_ROOT
-from sqr_tracker.store import Store
+from sqr_tracker.store import Store, _size
 
 CACHES = {"cache_data", "cache_resource", "cache", "lru_cache", "cached_for_user"}
 # Cached functions whose answer cannot depend on the user: opening the data
@@ -330,7 +330,7 @@ def test_a_caller_changing_a_remembered_answer_changes_no_one_elses(store):
 def test_the_least_recently_asked_answer_is_forgotten_first(
     store, statements, monkeypatch
 ):
-    monkeypatch.setattr("sqr_tracker.store._REMEMBERED", 2)  # rows: two numbers
+    monkeypatch.setattr("sqr_tracker.store._REMEMBERED", 2 * _size(1))  # two numbers
     network = store.network_of_school
     assert [network(1), network(2), network(1)] == [1, 1, 1]
     assert network(3) == 2  # the third: school 2's is forgotten, 1's was asked last
@@ -341,16 +341,27 @@ def test_the_least_recently_asked_answer_is_forgotten_first(
     assert len(statements) == 4
 
 
-def test_an_answer_larger_than_what_is_remembered_is_read_each_time(
+def test_an_answer_larger_than_one_may_hold_is_read_each_time(
     store, statements, monkeypatch
 ):
-    monkeypatch.setattr("sqr_tracker.store._REMEMBERED", 2)
-    assert len(store.schools()) == 3  # three rows: more than two
+    one = store.schools([1])
+    assert _size(store.schools()) > _size(one)  # three schools, and one
+    monkeypatch.setattr("sqr_tracker.store._REMEMBERED_ONE", _size(one))
+    store._forget_all()
+    statements.clear()
     assert store.schools()["name"].tolist() == store.schools()["name"].tolist()
+    assert len(statements) == 2
+    assert store.schools([1])["name"].tolist() == ["Alder Elementary"]
+    assert store.schools([1])["name"].tolist() == ["Alder Elementary"]
     assert len(statements) == 3
-    assert store.schools([1])["name"].tolist() == ["Alder Elementary"]
-    assert store.schools([1])["name"].tolist() == ["Alder Elementary"]
-    assert len(statements) == 4
+
+
+def test_a_question_asked_with_its_defaults_or_without_them_is_one(store, statements):
+    pd.testing.assert_frame_equal(store.schools(), store.schools(None))
+    pd.testing.assert_frame_equal(store.schools(), store.schools(school_ids=None))
+    assert len(statements) == 1
+    assert store.schools([1, 2]).equals(store.schools(school_ids=(1, 2)))
+    assert len(statements) == 2
 
 
 def test_two_data_files_keep_their_answers_apart(store, people, tmp_path):
