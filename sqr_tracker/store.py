@@ -283,8 +283,8 @@ def _as_user(row: Sequence[Any]) -> User:
 # the most one answer may hold to be remembered (a district-wide table is the
 # input of a cached answer, which Streamlit keeps).
 _READ = re.compile(r"\s*(SELECT|WITH|FROM|DESCRIBE|SHOW|EXPLAIN)\b", re.IGNORECASE)
-_REMEMBERED = 32 * 2**20
-_REMEMBERED_ONE = 4 * 2**20
+_REMEMBERED = 8 * 2**20
+_REMEMBERED_ONE = 2**20
 
 
 def _read_once(read: Callable[..., T]) -> Callable[..., T]:
