@@ -352,10 +352,11 @@ class Store:
         # DuckDB would otherwise refuse all but one of two overlapping writes
         # (rows and ids read in one transaction and written in another).
         self._write_lock = threading.RLock()
-        # What only a write can change (the data version, a user's record, the
-        # file's meta, the small reads marked ``_read_once``), asked on every
-        # page run or by several questions of one, is remembered until the next
-        # write: only this process can write the file, and writes come here.
+        # What only a write can change (the reads marked ``_read_once``: the
+        # data version, a user's record, the file's meta, small tables), asked
+        # on every page run or by several questions of one, is remembered until
+        # the next write: only this process can write the file, and writes come
+        # here.
         self._writes = 0
         self._remembered: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
         self._remembered_bytes = 0
@@ -591,11 +592,9 @@ class Store:
 
     # -- the file as a whole -----------------------------------------------------
 
+    @_read_once
     def meta(self, key: str) -> str | None:
-        return self._remembered_or(
-            ("meta", key),
-            lambda: self.value("SELECT value FROM meta WHERE key = ?", [key]),
-        )
+        return self.value("SELECT value FROM meta WHERE key = ?", [key])
 
     def is_demo(self) -> bool:
         return self.meta("is_demo") == "true"
@@ -630,11 +629,9 @@ class Store:
 
     # -- people ------------------------------------------------------------------
 
+    @_read_once
     def user_by_email(self, email: str) -> User | None:
-        return self._remembered_or(
-            ("user by email", email),
-            lambda: self._user("lower(email) = lower(?)", email),
-        )
+        return self._user("lower(email) = lower(?)", email)
 
     def user_by_id(self, user_id: int) -> User | None:
         return self.version_and_user(user_id)[1]
@@ -643,18 +640,15 @@ class Store:
         found = self.rows(f"SELECT {_USER_COLUMNS} FROM users WHERE {condition}", [arg])
         return _as_user(found[0]) if found else None
 
+    @_read_once
     def version_and_user(self, user_id: int) -> tuple[int, User | None]:
         """``data_version`` and ``user_by_id`` read together, in one query."""
-
-        def read() -> tuple[int, User | None]:
-            ((version, *row),) = self.rows(
-                "SELECT (SELECT coalesce(max(id), 0) FROM history), "
-                f"{_USER_COLUMNS} FROM (SELECT 1) LEFT JOIN users ON users.id = ?",
-                [user_id],
-            )
-            return int(version), None if row[0] is None else _as_user(row)
-
-        return self._remembered_or(("version and user", user_id), read)
+        ((version, *row),) = self.rows(
+            "SELECT (SELECT coalesce(max(id), 0) FROM history), "
+            f"{_USER_COLUMNS} FROM (SELECT 1) LEFT JOIN users ON users.id = ?",
+            [user_id],
+        )
+        return int(version), None if row[0] is None else _as_user(row)
 
     def demo_sign_in_choices(self) -> pd.DataFrame:
         """A few users of each role, with their school or network, for demo sign-in."""
@@ -1910,14 +1904,12 @@ class Store:
 
     # -- caching and users -------------------------------------------------------
 
+    @_read_once
     def data_version(self) -> int:
         """A number that grows with every write: the latest change history entry.
         Every write through ``actions`` appends one, so cached answers keyed on
         it are never older than the data."""
-        return self._remembered_or(
-            ("data version",),
-            lambda: int(self.value("SELECT coalesce(max(id), 0) FROM history")),
-        )
+        return int(self.value("SELECT coalesce(max(id), 0) FROM history"))
 
     # -- comparing a file's contents -------------------------------------------
 
