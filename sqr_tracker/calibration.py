@@ -235,18 +235,22 @@ def calibration(
     named = store.user_names(ratings["reviewer_id"].unique().tolist())
     names = reviewer_names(ratings, named)
     titles = standard_names(ratings, listed)
-    pairs = reviewer_pairs(ratings)
     order = {int(sid): place for place, sid in enumerate(listed["id"])}
-    reviewers = _by_reviewer(ratings, pairs, levels, limits, names)
-    standards = _by_standard(ratings, pairs, levels, limits, order, titles)
+    rated = _Rated(ratings, levels)
+    reviewers = _by_reviewer(rated.figures(["reviewer_id"]), limits, names)
+    standards = _by_standard(rated.figures(["standard_id"]), limits, order, titles)
     return Calibration(
         cycle_year=cycle_year,
-        summary=_summary(ratings, pairs, levels),
+        summary=_summary(rated.figures([]), ratings),
         reviewers=reviewers,
         standards=standards,
-        cycles=_by_cycle(ratings, pairs, levels),
-        reviewer_cycles=_by_reviewer_and_cycle(ratings, pairs, levels, names),
-        standard_cycles=_by_standard_and_cycle(ratings, pairs, levels, order, titles),
+        cycles=_by_cycle(rated.figures(["cycle_year"]), ratings),
+        reviewer_cycles=_by_reviewer_and_cycle(
+            rated.figures(["reviewer_id", "cycle_year"]), names
+        ),
+        standard_cycles=_by_standard_and_cycle(
+            rated.figures(["standard_id", "cycle_year"]), order, titles
+        ),
         reviewer_flags=[
             flag_sentence(row.reviewer, row, limits)
             for row in reviewers.itertuples()
@@ -334,121 +338,175 @@ def movement(table: pd.DataFrame, by: str, figure: str) -> pd.DataFrame:
 def reviewer_pairs(ratings: pd.DataFrame) -> pd.DataFrame:
     """Every pair of different reviewers who rated the same standard of the
     same review, once (the lower reviewer id first), with both levels."""
+    first, second = _pair_rows(ratings)
     keep = ["review_id", "cycle_year", "standard_id", "reviewer_id", "level"]
-    both = ratings[keep].merge(
-        ratings[keep], on=["review_id", "cycle_year", "standard_id"]
+    pairs = ratings[keep].iloc[first].reset_index(drop=True)
+    other = ratings.iloc[second]
+    return pairs.assign(
+        other_id=other["reviewer_id"].to_numpy(),
+        other_level=other["level"].to_numpy(),
     )
-    both = both[both["reviewer_id_x"] < both["reviewer_id_y"]]
-    return both.rename(
-        columns={
-            "reviewer_id_x": "reviewer_id",
-            "reviewer_id_y": "other_id",
-            "level_x": "level",
-            "level_y": "other_level",
-        }
-    ).reset_index(drop=True)
+
+
+def _pair_rows(ratings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair of ``reviewer_pairs`` as the positions of its two ratings,
+    the lower reviewer id's first."""
+    columns = ["review_id", "cycle_year", "standard_id", "reviewer_id"]
+    values = [ratings[column].to_numpy() for column in columns]
+    if _in_order(values):  # as the store reads them
+        order = np.arange(len(ratings))
+    else:
+        order = np.lexsort(values[::-1])
+        values = [value[order] for value in values]
+    review, cycle, standard, reviewer = values
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (
+        (review[1:] != review[:-1])
+        | (cycle[1:] != cycle[:-1])
+        | (standard[1:] != standard[:-1])
+    )
+    block = np.cumsum(starts) - 1
+    ends = np.append(np.flatnonzero(starts)[1:], len(order))[block]
+    later = ends - np.arange(len(order)) - 1  # the ratings after each in its block
+    first = np.repeat(np.arange(len(order)), later)
+    step = np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
+    second = first + 1 + step
+    apart = reviewer[first] < reviewer[second]  # one reviewer twice is no pair
+    return order[first[apart]], order[second[apart]]
+
+
+def _in_order(columns: list[np.ndarray]) -> bool:
+    """Whether the rows are sorted by the columns, the first first."""
+    if len(columns[0]) < 2:
+        return True
+    tied = np.ones(len(columns[0]) - 1, dtype=bool)  # with the row before
+    for column in columns:
+        later, earlier = column[1:], column[:-1]
+        if np.any(tied & (later < earlier)):
+            return False
+        tied &= later == earlier
+    return True
+
+
+class _Rated:
+    """The ratings in scope as arrays, each pair of reviewers as the positions
+    of its two ratings: what every grouping's figures are counted from, so
+    that the six tables share one reading of the rows."""
+
+    def __init__(self, ratings: pd.DataFrame, levels: Sequence[int]):
+        self.ratings = ratings
+        self.levels = levels
+        consensus = ratings["consensus"].to_numpy(dtype=float)
+        self.compared = ~np.isnan(consensus)
+        level = ratings["level"].to_numpy(dtype=float)
+        self.gap = level[self.compared] - consensus[self.compared]
+        self.rater = level[self.compared].astype("int64")
+        self.consensus = consensus[self.compared].astype("int64")
+        self.first, self.second = _pair_rows(ratings)
+        self.distance = np.abs(level[self.first] - level[self.second])
+
+    def figures(self, keys: list[str]) -> pd.DataFrame:
+        """``FIGURE_COLUMNS`` per group of ``keys`` with ratings, in the order
+        the groups first appear: over the group's ratings compared with the
+        consensus, and over the pairs of reviewers holding one of its
+        ratings (a pair whose two ratings fall in two groups, as with keys
+        that hold the reviewer, counts in both)."""
+        numbers = key_numbers(self.ratings, keys)
+        first = first_rows(numbers)
+        groups = len(first)
+        seen = np.argsort(first, kind="stable")  # the groups as they first appear
+        place = np.empty(groups, dtype=np.int64)
+        place[seen] = np.arange(groups)
+        group = place[numbers]
+        table = self.ratings[keys].iloc[first[seen]].reset_index(drop=True)
+        compared = group[self.compared]
+        sizes = np.bincount(compared, minlength=groups)
+        table["n"] = sizes.astype("int64")
+        # The sums are of whole numbers and flags, so each mean is the same to
+        # the last bit whatever order they are summed in.
+        for name, values in {
+            "exact": self.gap == 0,
+            "adjacent": np.abs(self.gap) <= 1,
+            "lean": self.gap,
+        }.items():
+            table[name] = _means(compared, values, sizes)
+        kappas = _kappas(compared, self.rater, self.consensus, groups, self.levels)
+        table["kappa"] = np.array(
+            [np.nan if kappa is None else kappa for kappa in kappas], dtype="float64"
+        )
+        one, two = group[self.first], group[self.second]
+        apart = one != two
+        within = np.concatenate([one, two[apart]])
+        distance = np.concatenate([self.distance, self.distance[apart]])
+        counted = np.bincount(within, minlength=groups)
+        table["pairs"] = counted.astype("int64")
+        table["pair_exact"] = _means(within, distance == 0, counted)
+        table["pair_adjacent"] = _means(within, distance <= 1, counted)
+        return table[[*keys, *FIGURE_COLUMNS]]
+
+
+def _means(group: np.ndarray, values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Each group's mean of ``values`` (NaN for a group without any)."""
+    sums = np.bincount(group, weights=values.astype("float64"), minlength=len(sizes))
+    with np.errstate(invalid="ignore"):
+        return sums / np.where(sizes == 0, np.nan, sizes)
 
 
 def agreement(
-    ratings: pd.DataFrame,
-    pairs: pd.DataFrame,
-    keys: list[str],
-    levels: Sequence[int],
+    ratings: pd.DataFrame, keys: list[str], levels: Sequence[int]
 ) -> pd.DataFrame:
-    """``FIGURE_COLUMNS`` per group of ``keys`` (every group that has ratings):
-    over its ratings compared with the consensus, and over its pairs of
-    reviewers (pure, for tests)."""
-    groups = ratings[keys].drop_duplicates()
-    compared = ratings.dropna(subset=["consensus"])
-    gap = compared["level"].to_numpy(dtype=float) - compared["consensus"].to_numpy(
-        dtype=float
-    )
-    numbers = key_numbers(compared, keys)
-    against = _group_means(
-        compared,
-        keys,
-        numbers,
-        "n",
-        exact=gap == 0,
-        adjacent=np.abs(gap) <= 1,
-        lean=gap,
-    )
-    kappas = group_kappas(compared, keys, levels, numbers)
-    distance = np.abs(
-        pairs["level"].to_numpy(dtype=float)
-        - pairs["other_level"].to_numpy(dtype=float)
-    )
-    between = _group_means(
-        pairs,
-        keys,
-        key_numbers(pairs, keys),
-        "pairs",
-        pair_exact=distance == 0,
-        pair_adjacent=distance <= 1,
-    )
-    table = (
-        groups.merge(against, on=keys, how="left")
-        .merge(kappas, on=keys, how="left")
-        .merge(between, on=keys, how="left")
-    )
-    table[["n", "pairs"]] = table[["n", "pairs"]].fillna(0).astype("int64")
-    floats = ["exact", "adjacent", "kappa", "lean", "pair_exact", "pair_adjacent"]
-    table[floats] = table[floats].astype("float64")
-    return table.reset_index(drop=True)
-
-
-def _group_means(
-    frame: pd.DataFrame,
-    keys: list[str],
-    numbers: np.ndarray,
-    count: str,
-    **columns: np.ndarray,
-) -> pd.DataFrame:
-    """Per group of ``keys`` (``numbers``): the keys, the rows and each mean."""
-    # As groupby(keys).agg gives them: the sums are of whole numbers and
-    # flags, so each mean is the same to the last bit.
-    sizes = np.bincount(numbers) if len(numbers) else np.zeros(0, dtype=np.int64)
-    first = first_rows(numbers)
-    table = frame[keys].iloc[first].reset_index(drop=True)
-    table[count] = sizes.astype("int64")
-    for name, values in columns.items():
-        weights = values.astype("float64")
-        table[name] = (
-            np.bincount(numbers, weights=weights, minlength=len(sizes)) / sizes
-        )
-    return table
+    """``FIGURE_COLUMNS`` per group of ``keys`` (every group that has ratings,
+    in the order they first appear): over its ratings compared with the
+    consensus, and over the pairs of reviewers holding one of its ratings
+    (pure, for tests)."""
+    return _Rated(ratings, levels).figures(keys)
 
 
 def group_kappas(
     compared: pd.DataFrame,
     keys: list[str],
     levels: Sequence[int],
-    numbers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """``weighted_kappa`` of each group of ``keys`` among the ratings compared
-    (level and consensus), every group at once: the keys and a kappa column.
+    (level and consensus), every group at once: the keys and a kappa column."""
+    group = key_numbers(compared, keys)
+    heads = compared[keys].iloc[first_rows(group)].reset_index(drop=True)
+    kappas = _kappas(
+        group,
+        compared["level"].to_numpy(dtype="int64"),
+        compared["consensus"].to_numpy(dtype="float64").astype("int64"),
+        len(heads),
+        levels,
+    )
+    return heads.assign(kappa=pd.Series(kappas, index=heads.index, dtype=object))
+
+
+def _kappas(
+    group: np.ndarray,
+    rater: np.ndarray,
+    consensus: np.ndarray,
+    groups: int,
+    levels: Sequence[int],
+) -> list[float | None]:
+    """``weighted_kappa`` of each of ``groups`` groups from each compared
+    rating's group, level and consensus level (None for a group without any).
 
     A group rating a level off the scale has a scale of its own and is worked
     out alone; every other group shares the scale, so its confusion matrix is
     one slice of an array of them all, summed in the same order as
     ``weighted_kappa`` sums one, which gives the same value to the last bit."""
-    group = key_numbers(compared, keys) if numbers is None else numbers
-    first = first_rows(group)
-    heads = compared[keys].iloc[first].reset_index(drop=True)
-    rater = compared["level"].to_numpy(dtype="int64")
-    consensus = compared["consensus"].to_numpy(dtype="float64").astype("int64")
     scale = np.array(sorted(set(levels)), dtype="int64")
     count = len(scale)
     on_scale = np.isin(rater, scale) & np.isin(consensus, scale)
     alone = set(np.unique(group[~on_scale]).tolist())
-    kappas: list[float | None] = [None] * len(heads)
+    kappas: list[float | None] = [None] * groups
     if count >= 2:
         shared = on_scale & ~np.isin(group, list(alone))
         for index, kappa in _shared_scale_kappas(
             group[shared],
             np.searchsorted(scale, rater[shared]),
             np.searchsorted(scale, consensus[shared]),
-            len(heads),
+            groups,
             count,
         ):
             kappas[index] = kappa
@@ -457,7 +515,7 @@ def group_kappas(
         kappas[index] = weighted_kappa(
             rater[rows].tolist(), consensus[rows].tolist(), levels
         )
-    return heads.assign(kappa=pd.Series(kappas, index=heads.index, dtype=object))
+    return kappas
 
 
 def _shared_scale_kappas(
@@ -487,37 +545,24 @@ def _rounded(kappa: float) -> float:
     return round(kappa, 12) + 0.0  # float noise off, and no "-0.00"
 
 
-def _sides(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Each pair twice, once from each reviewer's side (for per-reviewer
-    figures)."""
-    turned = pairs.rename(
-        columns={
-            "reviewer_id": "other_id",
-            "other_id": "reviewer_id",
-            "level": "other_level",
-            "other_level": "level",
-        }
-    )
-    return pd.concat([pairs, turned[pairs.columns]], ignore_index=True)
+# Each table below is shaped from ``_Rated.figures`` (or from anything that
+# gives the same figures) of its keys.
 
 
-def _by_reviewer(ratings, pairs, levels, limits, names) -> pd.DataFrame:
-    table = agreement(ratings, _sides(pairs), ["reviewer_id"], levels)
+def _by_reviewer(table, limits, names) -> pd.DataFrame:
     table = table.merge(names, on="reviewer_id")
     table = _judged(table, limits).sort_values(["reviewer", "reviewer_id"])
     return table[REVIEWER_COLUMNS].reset_index(drop=True)
 
 
-def _by_standard(ratings, pairs, levels, limits, order, titles) -> pd.DataFrame:
-    table = agreement(ratings, pairs, ["standard_id"], levels)
+def _by_standard(table, limits, order, titles) -> pd.DataFrame:
     table = table.merge(titles, on="standard_id")
     table = _judged(table, limits)
     table = table.assign(place=table["standard_id"].map(order)).sort_values("place")
     return table[STANDARD_COLUMNS].reset_index(drop=True)
 
 
-def _by_cycle(ratings, pairs, levels) -> pd.DataFrame:
-    table = agreement(ratings, pairs, ["cycle_year"], levels)
+def _by_cycle(table, ratings) -> pd.DataFrame:
     counts = ratings.groupby("cycle_year")["reviewer_id"].nunique()
     table = table.assign(
         cycle=table["cycle_year"].map(cycle_label),
@@ -526,17 +571,14 @@ def _by_cycle(ratings, pairs, levels) -> pd.DataFrame:
     return table[CYCLE_COLUMNS].reset_index(drop=True)
 
 
-def _by_reviewer_and_cycle(ratings, pairs, levels, names) -> pd.DataFrame:
-    keys = ["reviewer_id", "cycle_year"]
-    table = agreement(ratings, _sides(pairs), keys, levels)
+def _by_reviewer_and_cycle(table, names) -> pd.DataFrame:
     table = table.merge(names, on="reviewer_id")
     table = table.assign(cycle=table["cycle_year"].map(cycle_label))
     table = table.sort_values(["reviewer", "reviewer_id", "cycle_year"])
     return table[REVIEWER_CYCLE_COLUMNS].reset_index(drop=True)
 
 
-def _by_standard_and_cycle(ratings, pairs, levels, order, titles) -> pd.DataFrame:
-    table = agreement(ratings, pairs, ["standard_id", "cycle_year"], levels)
+def _by_standard_and_cycle(table, order, titles) -> pd.DataFrame:
     table = table.merge(titles, on="standard_id")
     table = table.assign(
         cycle=table["cycle_year"].map(cycle_label),
@@ -545,18 +587,15 @@ def _by_standard_and_cycle(ratings, pairs, levels, order, titles) -> pd.DataFram
     return table[STANDARD_CYCLE_COLUMNS].reset_index(drop=True)
 
 
-def _summary(ratings, pairs, levels) -> dict[str, float | int | None]:
-    """The district's figures over everything in scope, as plain numbers
-    (None where there is nothing to compute them over)."""
-    compared = ratings.dropna(subset=["consensus"])
-    summary = {"ratings_compared": len(compared),
+def _summary(everything, ratings) -> dict[str, float | int | None]:
+    """The district's figures over everything in scope (the figures of no
+    keys), as plain numbers (None where there is nothing to compute them
+    over)."""
+    summary = {"ratings_compared": int(ratings["consensus"].notna().sum()),
                "reviewers": int(ratings["reviewer_id"].nunique())}  # fmt: skip
     if ratings.empty:
         figures = dict.fromkeys(FIGURE_COLUMNS)
     else:
-        everything = agreement(
-            ratings.assign(scope=0), pairs.assign(scope=0), ["scope"], levels
-        )
         figures = everything.iloc[0][FIGURE_COLUMNS].to_dict()
     for key, value in figures.items():
         if key in ("n", "pairs"):

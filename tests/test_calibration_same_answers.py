@@ -2,10 +2,14 @@
 group-by-group definition gives: on the hand-built district of
 tests/test_calibration.py, on generated demo districts, and on random ratings.
 
-The references below are ``agreement`` as it was defined before the kappas
-were computed for every group at once (one ``weighted_kappa`` call per group),
-and ``calibration`` as it was defined before the names were read apart from
-the ratings (every rating read with its reviewer's and standard's names)."""
+The references below are the pairs of reviewers as a join of the ratings with
+themselves, ``agreement`` as it was defined before the kappas were computed
+for every group at once (one ``weighted_kappa`` call per group) and before the
+six tables were counted from one reading of the rows (each grouped from the
+ratings and the pairs, a pair from both reviewers' sides where the keys hold
+the reviewer), and ``calibration`` as it was defined before the names were
+read apart from the ratings (every rating read with its reviewer's and
+standard's names)."""
 
 from __future__ import annotations
 
@@ -26,8 +30,45 @@ from sqr_tracker.demo import build_demo_file
 from sqr_tracker.store import Store
 
 
-def reference_agreement(ratings, pairs, keys, levels) -> pd.DataFrame:
-    """``calibration.agreement`` with one ``weighted_kappa`` per group."""
+def reference_pairs(ratings: pd.DataFrame) -> pd.DataFrame:
+    """``calibration.reviewer_pairs`` as a join of the ratings with themselves."""
+    keep = ["review_id", "cycle_year", "standard_id", "reviewer_id", "level"]
+    both = ratings[keep].merge(
+        ratings[keep], on=["review_id", "cycle_year", "standard_id"]
+    )
+    both = both[both["reviewer_id_x"] < both["reviewer_id_y"]]
+    return both.rename(
+        columns={
+            "reviewer_id_x": "reviewer_id",
+            "reviewer_id_y": "other_id",
+            "level_x": "level",
+            "level_y": "other_level",
+        }
+    ).reset_index(drop=True)
+
+
+def both_sides(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each pair twice, once from each reviewer's side."""
+    turned = pairs.rename(
+        columns={
+            "reviewer_id": "other_id",
+            "other_id": "reviewer_id",
+            "level": "other_level",
+            "other_level": "level",
+        }
+    )
+    return pd.concat([pairs, turned[pairs.columns]], ignore_index=True)
+
+
+def reference_agreement(ratings, keys, levels) -> pd.DataFrame:
+    """``calibration.agreement`` with one ``weighted_kappa`` per group, from the
+    ratings and the joined pairs (from both sides where the keys hold the
+    reviewer)."""
+    pairs = reference_pairs(ratings)
+    if "reviewer_id" in keys:
+        pairs = both_sides(pairs)
+    if not keys:  # the whole scope as one group
+        ratings, pairs, keys = ratings.assign(scope=0), pairs.assign(scope=0), ["scope"]
     groups = ratings[keys].drop_duplicates()
     compared = ratings.dropna(subset=["consensus"])
     gap = compared["level"].astype(float) - compared["consensus"].astype(float)
@@ -68,7 +109,8 @@ def reference_agreement(ratings, pairs, keys, levels) -> pd.DataFrame:
     table[["n", "pairs"]] = table[["n", "pairs"]].fillna(0).astype("int64")
     floats = ["exact", "adjacent", "kappa", "lean", "pair_exact", "pair_adjacent"]
     table[floats] = table[floats].astype("float64")
-    return table.reset_index(drop=True)
+    table = table[[*keys, *calibration.FIGURE_COLUMNS]]
+    return table.drop(columns=["scope"], errors="ignore").reset_index(drop=True)
 
 
 def reference_calibration(store: Store, user, cycle_year=None):
@@ -84,10 +126,15 @@ def reference_calibration(store: Store, user, cycle_year=None):
     ratings = ratings.assign(reviewer=names)
     named = ratings[["reviewer_id", "reviewer"]].drop_duplicates("reviewer_id")
     titles = ratings[["standard_id", "code", "standard"]].drop_duplicates("standard_id")
-    pairs = calibration.reviewer_pairs(ratings)
     order = {int(sid): place for place, sid in enumerate(store.standards()["id"])}
-    reviewers = calibration._by_reviewer(ratings, pairs, levels, limits, named)
-    standards = calibration._by_standard(ratings, pairs, levels, limits, order, titles)
+
+    def figures(keys):
+        return reference_agreement(ratings, keys, levels)
+
+    reviewers = calibration._by_reviewer(figures(["reviewer_id"]), limits, named)
+    standards = calibration._by_standard(
+        figures(["standard_id"]), limits, order, titles
+    )
     reviewer_flags = [
         calibration.flag_sentence(row.reviewer, row, limits)
         for row in reviewers.itertuples()
@@ -100,15 +147,15 @@ def reference_calibration(store: Store, user, cycle_year=None):
     ]
     return calibration.Calibration(
         cycle_year=cycle_year,
-        summary=calibration._summary(ratings, pairs, levels),
+        summary=calibration._summary(figures([]), ratings),
         reviewers=reviewers,
         standards=standards,
-        cycles=calibration._by_cycle(ratings, pairs, levels),
+        cycles=calibration._by_cycle(figures(["cycle_year"]), ratings),
         reviewer_cycles=calibration._by_reviewer_and_cycle(
-            ratings, pairs, levels, named
+            figures(["reviewer_id", "cycle_year"]), named
         ),
         standard_cycles=calibration._by_standard_and_cycle(
-            ratings, pairs, levels, order, titles
+            figures(["standard_id", "cycle_year"]), order, titles
         ),
         reviewer_flags=reviewer_flags,
         standard_flags=standard_flags,
@@ -117,7 +164,7 @@ def reference_calibration(store: Store, user, cycle_year=None):
     )
 
 
-def assert_as_before(store: Store, user, monkeypatch) -> int:
+def assert_as_before(store: Store, user) -> int:
     """Every cycle and all cycles together give what the reference gives;
     returns how many reviewers were compared."""
     years = [None, *calibration.cycle_choices(store, user)]
@@ -126,24 +173,22 @@ def assert_as_before(store: Store, user, monkeypatch) -> int:
     )
     for year in years:
         found = calibration.calibration(store, user, year)
-        with monkeypatch.context() as patch:
-            patch.setattr(calibration, "agreement", reference_agreement)
-            expected = reference_calibration(store, user, year)
+        expected = reference_calibration(store, user, year)
         assert_same_answer(found, expected)
     return len(calibration.calibration(store, user).reviewers)
 
 
-def test_the_hand_built_district_gives_the_same_answers(tmp_path, monkeypatch):
+def test_the_hand_built_district_gives_the_same_answers(tmp_path):
     store = Store.open(tmp_path / "calibration.duckdb")
     store.bulk_load(district(), {"is_demo": "false"})
     try:
-        assert assert_as_before(store, office(store), monkeypatch) == 4
+        assert assert_as_before(store, office(store)) == 4
     finally:
         store.close()
 
 
 def test_a_level_off_the_scale_and_a_reviewer_without_a_user_row_give_the_same(
-    tmp_path, monkeypatch
+    tmp_path,
 ):
     # Level 6 is on no scale: the groups rating it are worked out alone.
     # Reviewer 77 has no user row: named 'User 77'.
@@ -155,7 +200,7 @@ def test_a_level_off_the_scale_and_a_reviewer_without_a_user_row_give_the_same(
     store = Store.open(tmp_path / "five.duckdb")
     store.bulk_load(district(reviews, FIVE_LEVELS), {"is_demo": "false"})
     try:
-        assert assert_as_before(store, office(store), monkeypatch) == 5
+        assert assert_as_before(store, office(store)) == 5
         reviewers = calibration.calibration(store, office(store)).reviewers
         assert "User 77" in reviewers["reviewer"].tolist()  # no user row
         ratings = store.reviewer_ratings()
@@ -165,15 +210,13 @@ def test_a_level_off_the_scale_and_a_reviewer_without_a_user_row_give_the_same(
 
 
 @pytest.mark.parametrize(("schools", "seed"), [(24, 11), (60, 4)])
-def test_generated_districts_give_the_same_answers(
-    tmp_path, monkeypatch, schools, seed
-):
+def test_generated_districts_give_the_same_answers(tmp_path, schools, seed):
     path = tmp_path / "demo.duckdb"
     build_demo_file(path, schools=schools, seed=seed, today=date(2026, 12, 3))
     store = Store.open(path)
     try:
         central = store.user_by_email("central.office@demo.sqr")
-        assert assert_as_before(store, central, monkeypatch) > 5
+        assert assert_as_before(store, central) > 5
     finally:
         store.close()
 
@@ -185,15 +228,18 @@ LEVELS = [1, 2, 3, 4]
 
 @st.composite
 def rated(draw) -> pd.DataFrame:
-    """Ratings of a few reviewers in a few cycles, levels now and then off the
-    scale, the consensus now and then missing."""
+    """Ratings of a few reviewers of a few reviews in a few cycles (so that
+    reviewers pair up, and a reviewer now and then rates one standard of a
+    review twice), levels now and then off the scale, the consensus now and
+    then missing, the rows in no order."""
     count = draw(st.integers(min_value=0, max_value=60))
     level = st.integers(min_value=0, max_value=6)
     rows = draw(
         st.lists(
             st.tuples(
+                st.integers(min_value=1, max_value=4),
                 st.integers(min_value=1, max_value=5),
-                st.integers(min_value=2022, max_value=2024),
+                st.integers(min_value=2022, max_value=2023),
                 st.integers(min_value=1, max_value=3),
                 level,
                 st.one_of(st.none(), level),
@@ -203,24 +249,42 @@ def rated(draw) -> pd.DataFrame:
         )
     )
     frame = pd.DataFrame(
-        rows, columns=["reviewer_id", "cycle_year", "standard_id", "level", "consensus"]
+        rows,
+        columns=[
+            "review_id",
+            "reviewer_id",
+            "cycle_year",
+            "standard_id",
+            "level",
+            "consensus",
+        ],  # fmt: skip
     )
     return frame.astype({"consensus": "float64", "level": "int64"})
 
 
 @settings(max_examples=300, deadline=None)
 @given(ratings=rated(), keys=st.sampled_from([
-    ["reviewer_id"], ["standard_id"], ["reviewer_id", "cycle_year"],
-    ["standard_id", "cycle_year"],
+    [], ["reviewer_id"], ["standard_id"], ["cycle_year"],
+    ["reviewer_id", "cycle_year"], ["standard_id", "cycle_year"],
 ]), levels=st.sampled_from([LEVELS, [1, 2, 3, 4, 5], [3], [2, 4]]))  # fmt: skip
 def test_random_ratings_give_the_same_figures(ratings, keys, levels):
-    ratings = ratings.assign(review_id=range(len(ratings)))
-    pairs = calibration.reviewer_pairs(ratings)
     pd.testing.assert_frame_equal(
-        calibration.agreement(ratings, pairs, keys, levels),
-        reference_agreement(ratings, pairs, keys, levels),
+        calibration.agreement(ratings, keys, levels),
+        reference_agreement(ratings, keys, levels),
         check_exact=True,
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(ratings=rated())
+def test_random_ratings_give_the_same_pairs(ratings):
+    def rows(pairs):
+        return sorted(pairs.itertuples(index=False, name=None))
+
+    found = calibration.reviewer_pairs(ratings)
+    expected = reference_pairs(ratings)
+    assert list(found.columns) == list(expected.columns)
+    assert rows(found) == rows(expected)
 
 
 def test_every_group_at_once_matches_weighted_kappa_to_the_last_bit():
@@ -242,3 +306,17 @@ def test_every_group_at_once_matches_weighted_kappa_to_the_last_bit():
         ]
         assert found["reviewer_id"].tolist() == list(range(len(sizes)))
         assert found["kappa"].tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(0, 2)),
+        max_size=12,
+    )
+)
+def test_rows_are_in_order_exactly_when_sorting_keeps_them(rows):
+    columns = [
+        np.array([row[place] for row in rows], dtype="int64") for place in (0, 1, 2)
+    ]
+    assert calibration._in_order(columns) == (rows == sorted(rows))
