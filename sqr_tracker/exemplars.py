@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 
 from sqr_tracker import evidence
 from sqr_tracker.auth import Action, authorize, of_record, visible_school_ids
@@ -248,10 +249,22 @@ def _described(
         review_age=_ages(table["published_on"], today),
         similarity=[_similarity(row) for row in rows],
         context=[context_words(row._asdict(), school) for row in rows],
-        strengths=[statements(strengths.get(r, "")) for r in table["review_id"]],
+        strengths=text_lists(
+            [statements(strengths.get(r, "")) for r in table["review_id"]], table.index
+        ),
         principal=[principals.get(i) for i in ids],
         principal_email=[emails.get(i) for i in ids],
     )
+
+
+# A column of lists of sentences, held by Arrow: a cached answer of thousands
+# of rows is copied back on every rerun, and Python lists of strings take ten
+# times as long to copy. An element read from it is a list.
+TEXT_LISTS = pd.ArrowDtype(pa.list_(pa.string()))
+
+
+def text_lists(lists: list[list[str]], index: pd.Index) -> pd.Series:
+    return pd.Series(lists, index=index, dtype=TEXT_LISTS)
 
 
 def _why(row, labels: dict[int, str], top: int) -> str:
@@ -386,6 +399,8 @@ def working_on_the_same(
     table = table.merge(contacts, on="school_id", how="left")
     table["rating"] = table["rating"].map(labels)
     table = table.rename(columns={"name": "school"})
+    for column in ("goals", "shared"):
+        table[column] = text_lists(table[column].tolist(), table.index)
     return SameWork(table[_SAME_COLUMNS].reset_index(drop=True))
 
 
