@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from sqr_tracker.demo import build_demo_file
+from sqr_tracker.demo import build_demo_file, persona_emails
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store, log_sql
 
@@ -31,14 +31,7 @@ DISTRICT_SCHOOLS = 80
 STATE_SCHOOLS = 10_000
 CACHE = Path(tempfile.gettempdir()) / "sqr-tracker-bench"
 # The demo district's first person of each role (the demo sign-in's choices).
-PERSONAS = {
-    Role.SITE_TEAM: "site.team@demo.sqr",
-    Role.PRINCIPAL: "principal@demo.sqr",
-    Role.NETWORK_LEAD: "network.lead@demo.sqr",
-    Role.CENTRAL_OFFICE: "central.office@demo.sqr",
-    Role.REVIEWER: "reviewer@demo.sqr",
-    Role.VIEWER: "viewer@demo.sqr",
-}
+PERSONAS = persona_emails()
 COLUMNS = ("figure", "value", "unit", "floor", "ratio", "target", "met")
 
 

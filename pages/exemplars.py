@@ -88,4 +88,4 @@ if central:
         st.plotly_chart(exemplar_views.district_figure(view), key="district-figure")
         exemplar_views.district_table(view)
     with tabs[4]:
-        exemplar_views.peer_request_list(exemplars.peer_requests(store, user), today)
+        exemplar_views.peer_request_list(cached.peer_requests(store, user), today)

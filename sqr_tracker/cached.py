@@ -58,6 +58,7 @@ district_self_gap = cached_for_user(_evidence.district_self_gap)
 find_exemplars = cached_for_user(_exemplars.find_exemplars)
 district_view = cached_for_user(_exemplars.district_view)
 working_on_the_same = cached_for_user(_exemplars.working_on_the_same)
+peer_requests = cached_for_user(_exemplars.peer_requests)
 # What the exemplars page asks again on every rerun, whichever tab is read.
 standard_choices = cached_for_user(_exemplars.standard_choices)
 weakest_focus_standard = cached_for_user(_exemplars.weakest_focus_standard)

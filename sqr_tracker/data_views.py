@@ -109,15 +109,17 @@ def upload(store: Store, user: User, kind: str) -> None:
 
 
 def export(store: Store, user: User, kind: str) -> None:
-    """Every stored row of the kind, in the columns its import reads."""
-    frame = district_data.export_frame(store, user, kind)
-    st.caption(f"{len(frame):,} rows")
+    """Every stored row of the kind, in the columns its import reads; the rows
+    are read out when a button is pressed (a state's ratings are millions)."""
+    st.caption(f"{district_data.export_rows(store, user, kind):,} rows")
     row = st.container(horizontal=True)
     for fmt, label in (("xlsx", "Excel"), ("csv", "CSV")):
         row.download_button(
             label,
             icon=":material/download:",
-            data=lambda fmt=fmt: district_data.file_bytes(kind, frame, fmt),
+            data=lambda fmt=fmt: district_data.file_bytes(
+                kind, district_data.export_frame(store, user, kind), fmt
+            ),
             file_name=f"{kind}.{fmt}",
             mime=_MIME[fmt],
             on_click="ignore",

@@ -83,6 +83,12 @@ def district() -> dict[str, Any]:
 # -- public API -------------------------------------------------------------------
 
 
+def persona_emails() -> dict[Role, str]:
+    """The email of each role's persona: the first demo person of the role,
+    whom the demo sign-in offers."""
+    return {Role(role): email for role, email in district()["personas"].items()}
+
+
 def build_demo(
     store: Store, *, schools: int = 80, seed: int = 2026, today: date
 ) -> dict[str, int]:

@@ -471,6 +471,12 @@ def export_frame(store: Store, user: User | None, kind: str) -> pd.DataFrame:
     return frame[[column.name for column in spec.columns]]
 
 
+def export_rows(store: Store, user: User | None, kind: str) -> int:
+    """How many rows ``export_frame`` gives."""
+    authorize(store, user, _spec(kind).action)
+    return store.district_export_rows(kind)
+
+
 def file_bytes(kind: str, frame: pd.DataFrame, fmt: str) -> bytes:
     """A frame of ``kind`` as a CSV, or as a workbook whose second sheet
     explains the columns."""

@@ -13,11 +13,14 @@ from sqr_tracker import compliance, review_calendar
 from sqr_tracker.home import cycle_label
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
-from sqr_tracker.views import downloads, figures, plain, rows_height
+from sqr_tracker.views import downloads, figures, page_of, plain, rows_height
 
 _DAY = "D MMM YYYY"
 # How many conflict warnings are drawn; the download lists every one.
 WARNINGS_SHOWN = 20
+# The most rows a list here sends at once; a longer one (a state's 10,000
+# schools, its reviews, its reviewers) is shown a page at a time.
+PAGE_ROWS = 500
 
 
 def network_choice(store: Store, user: User, key: str) -> int | None:
@@ -117,28 +120,41 @@ def nudge_list(missing: pd.DataFrame, month: date) -> None:
         f"{compliance.NUDGE_LEAD_AFTER} months missed in a row the network lead "
         "is named too. Longest missing first."
     )
-    shown = missing[_NUDGE_LIST]
-    _table(shown, _COMPLIANCE_COLUMNS, limit=15)
-    downloads(shown, f"not checked in {month:%Y-%m}", "updates-missing")
+    _listed(
+        missing[_NUDGE_LIST], _COMPLIANCE_COLUMNS,
+        f"not checked in {month:%Y-%m}", "updates-missing", limit=15,
+    )  # fmt: skip
 
 
 def compliance_list(found: pd.DataFrame, month: date) -> None:
     """Every school: missing ones first, then those that checked in."""
-    shown = found[_FULL_LIST]
-    _table(shown, _COMPLIANCE_COLUMNS, limit=15)
-    downloads(shown, f"check-ins {month:%Y-%m}", "updates-all")
+    _listed(
+        found[_FULL_LIST], _COMPLIANCE_COLUMNS, f"check-ins {month:%Y-%m}",
+        "updates-all", limit=15,
+    )  # fmt: skip
 
 
-def _table(
-    frame: pd.DataFrame, columns: dict, *, limit: int = 25, width: str = "stretch"
+def _listed(
+    frame: pd.DataFrame,
+    columns: dict,
+    name: str,
+    key: str,
+    *,
+    limit: int = 25,
+    width: str = "stretch",
+    noun: str = "Schools",
 ) -> None:
+    """The list as a table, a page at a time when it is long, then its
+    downloads (every row)."""
+    shown = frame.iloc[page_of(len(frame), key, PAGE_ROWS, noun=noun)]
     st.dataframe(
-        frame,
+        shown,
         hide_index=True,
         width=width,
-        height=rows_height(min(len(frame), limit)),
+        height=rows_height(min(len(shown), limit)),
         column_config={name: columns[name] for name in frame.columns},
     )
+    downloads(frame, name, key)
 
 
 # -- review calendar ---------------------------------------------------------------
@@ -202,9 +218,10 @@ def due_table(due: pd.DataFrame, year: int) -> None:
     if due.empty:
         st.info("No school has the statuses chosen.")
         return
-    shown = due[_DUE_LIST]
-    _table(shown, _CALENDAR_COLUMNS, limit=15)
-    downloads(shown, f"reviews due {cycle_label(year)}", "calendar-due")
+    _listed(
+        due[_DUE_LIST], _CALENDAR_COLUMNS, f"reviews due {cycle_label(year)}",
+        "calendar-due", limit=15,
+    )  # fmt: skip
 
 
 def phase_table(counts: pd.DataFrame) -> None:
@@ -268,9 +285,10 @@ def review_table(reviews: pd.DataFrame, year: int) -> None:
         st.warning(f"{late} reviews are late: past the date that ends their phase.")
     else:
         st.caption("No review is past the date that ends its phase.")
-    shown = reviews[review_columns(reviews)]
-    _table(shown, _CALENDAR_COLUMNS, limit=15)
-    downloads(shown, f"reviews {cycle_label(year)}", "calendar-reviews")
+    _listed(
+        reviews[review_columns(reviews)], _CALENDAR_COLUMNS,
+        f"reviews {cycle_label(year)}", "calendar-reviews", limit=15, noun="Reviews",
+    )  # fmt: skip
 
 
 def review_columns(reviews: pd.DataFrame) -> list[str]:
@@ -285,9 +303,11 @@ def workload_table(load: pd.DataFrame, year: int) -> None:
     if load.empty:
         st.info(f"Nobody is assigned to a review in {cycle_label(year)} yet.")
         return
-    shown = load[["reviewer", "led", "on_team", "reviews"]]
-    _table(shown, _CALENDAR_COLUMNS, limit=15, width="content")
-    downloads(shown, f"reviewer workload {cycle_label(year)}", "calendar-workload")
+    _listed(
+        load[["reviewer", "led", "on_team", "reviews"]], _CALENDAR_COLUMNS,
+        f"reviewer workload {cycle_label(year)}", "calendar-workload", limit=15,
+        width="content", noun="Reviewers",
+    )  # fmt: skip
 
 
 def conflict_warnings(found: pd.DataFrame, year: int) -> None:

@@ -862,6 +862,7 @@ class Store:
             {"review": review_id},
         )
 
+    @_read_once
     def reviews_for_reviewer(self, user_id: int) -> pd.DataFrame:
         return self.frame(
             """
@@ -1243,6 +1244,7 @@ class Store:
         )
         return {key: int(value) for key, value in found.iloc[0].items()}
 
+    @_read_once
     def review_counts_by_cycle(self) -> pd.DataFrame:
         return self.frame(
             """
@@ -1638,6 +1640,11 @@ class Store:
         """One kind of district data as its import file's columns hold it, by
         natural keys (codes, names, emails), in a stable order."""
         return self.frame(_DISTRICT_EXPORTS[kind])
+
+    @_read_once
+    def district_export_rows(self, kind: str) -> int:
+        """How many rows ``district_export`` gives, without reading them out."""
+        return int(self.value(f"SELECT count(*) FROM ({_DISTRICT_EXPORTS[kind]})"))
 
     # -- calibration -------------------------------------------------------------
 
@@ -2042,6 +2049,7 @@ class Store:
         where, params = _in_filter("id", list(user_ids))
         return self.frame(f"SELECT id, name FROM users {where}", params)
 
+    @_read_once
     def reviewer_rating_cycles(self) -> list[int]:
         """The cycle years of the rows ``reviewer_ratings`` returns."""
         found = self.rows(
@@ -2110,6 +2118,7 @@ class Store:
 
     # -- peers and practice ------------------------------------------------------
 
+    @_read_once
     def rated_standards(self) -> pd.DataFrame:
         """The standards some published review gave a consensus rating, in order."""
         return self.frame(

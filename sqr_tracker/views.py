@@ -162,28 +162,29 @@ def rows_height(rows: int) -> int:
     return 38 + 35 * min(rows, 25)
 
 
-# What the choice of page says when the list's own download buttons follow it.
-ALL_IN_DOWNLOADS = (
-    "The list is shown a page at a time; the CSV and Excel buttons below it hold "
-    "every school."
-)
-
-
-def page_of(rows: int, key: str, size: int, help: str = ALL_IN_DOWNLOADS) -> slice:
+def page_of(
+    rows: int, key: str, size: int, help: str | None = None, noun: str = "Schools"
+) -> slice:
     """Which rows of a long list to show: all of them when they fit in one page
-    of ``size``, else the page the user chose ("Schools 1–500 of 10,000")."""
+    of ``size``, else the page the user chose ("Schools 1–500 of 10,000"). The
+    help says the list's own download buttons, which follow it, hold every
+    row, unless another is given."""
     if rows <= size:
         return slice(0, rows)
 
     def label(start: int) -> str:
-        return f"Schools {start + 1:,}–{min(start + size, rows):,} of {rows:,}"
+        return f"{noun} {start + 1:,}–{min(start + size, rows):,} of {rows:,}"
 
     start = st.selectbox(
-        "Schools shown",
+        f"{noun} shown",
         list(range(0, rows, size)),
         format_func=label,
         key=f"{key}:rows:{rows}",
-        help=help,
+        help=help
+        or (
+            "The list is shown a page at a time; the CSV and Excel buttons below "
+            f"it hold every one of the {rows:,}."
+        ),
     )
     return slice(start, start + size)
 

@@ -65,6 +65,8 @@ def reference_working_on_the_same(store, user, school_id, standard_id):
     table = table.merge(contacts, on="school_id", how="left")
     table["rating"] = table["rating"].map(labels)
     table = table.rename(columns={"name": "school"})
+    for column in ("goals", "shared"):  # the lists as the package holds them
+        table[column] = exemplars.text_lists(table[column].tolist(), table.index)
     return exemplars.SameWork(table[exemplars._SAME_COLUMNS].reset_index(drop=True))
 
 

@@ -1,5 +1,6 @@
 """Long lists are sent a page at a time: the needs-support list, the exemplars
-past the cards and the schools working on the same thing. Each page holds
+past the cards, the schools working on the same thing, the review calendar's
+schools, reviews and reviewers and the monthly updates' schools. Each page holds
 exactly its rows of the whole list, a row chosen on a later page names that
 school, the download still holds every school, and a list that fits in one
 page offers no pages. The page sizes are made small here so that the demo
@@ -24,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from sqr_tracker import (
     cached,
     caching,
+    district_views,
     exemplar_views,
     exemplars,
     needs_support,
@@ -31,7 +33,10 @@ from sqr_tracker import (
     validity,
     views,
 )
+from sqr_tracker.compliance import compliance, recent_months
 from sqr_tracker.demo import build_demo_file
+from sqr_tracker.home import cycle_label, school_year
+from sqr_tracker.review_calendar import cycle_reviews, due_years, workload
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
 from sqr_tracker.views import plain
@@ -79,9 +84,9 @@ def pages_choice(app: AppTest, key: str):
     return next(s for s in app.selectbox if (s.key or "").startswith(f"{key}:rows:"))
 
 
-def labels(rows: int, size: int) -> list[str]:
+def labels(rows: int, size: int, noun: str = "Schools") -> list[str]:
     return [
-        f"Schools {start + 1}–{min(start + size, rows)} of {rows}"
+        f"{noun} {start + 1}–{min(start + size, rows)} of {rows}"
         for start in range(0, rows, size)
     ]
 
@@ -215,6 +220,94 @@ def test_exemplar_lists_that_fit_offer_no_pages(store):
     assert "Schools shown" not in [s.label for s in app.selectbox]
     assert rest_table(app).values.tolist() == rest[REST].values.tolist()
     assert same_rows(same_table(app)) == same_rows(same)
+
+
+# -- the review calendar and the monthly updates ------------------------------------
+
+
+# Each list by the columns it starts with.
+STARTS = {
+    "calendar-due": ["school", "network", "level"],
+    "calendar-reviews": ["school", "phase"],
+    "calendar-workload": ["reviewer", "led"],
+    "updates-all": ["school", "network", "level", "checked_in"],
+}
+
+
+def table_of(app: AppTest, key: str) -> pd.DataFrame:
+    start = STARTS[key]
+    return next(
+        d.value for d in app.dataframe if list(d.value.columns[: len(start)]) == start
+    )
+
+
+def download_of(deferred: dict, name: str) -> pd.DataFrame:
+    made = [m for m in deferred.values() if m["name"] == name]
+    return pd.read_csv(io.StringIO(made[-1]["data"]()), keep_default_na=False)
+
+
+def test_the_review_calendars_long_lists_are_shown_a_page_at_a_time(
+    store, deferred, monkeypatch
+):
+    monkeypatch.setattr(district_views, "PAGE_ROWS", 4)
+    office, today = store.user_by_email(OFFICE), date.today()
+    year = school_year(today)
+    lists = {
+        "calendar-due": ("Schools", due_years(store, office, year), "school"),
+        "calendar-reviews": (
+            "Reviews", cycle_reviews(store, office, year, today), "school",
+        ),
+        "calendar-workload": ("Reviewers", workload(store, office, year), "reviewer"),
+    }  # fmt: skip
+    app = page_as(store, OFFICE, "review_calendar")
+    names = {
+        "calendar-due": f"reviews due {cycle_label(year)}.csv",
+        "calendar-reviews": f"reviews {cycle_label(year)}.csv",
+        "calendar-workload": f"reviewer workload {cycle_label(year)}.csv",
+    }
+    for key, (noun, expected, column) in lists.items():
+        rows = len(expected)
+        assert rows > 4, key
+        choice = pages_choice(app, key)
+        assert (choice.label, choice.options) == (
+            f"{noun} shown",
+            labels(rows, 4, noun),
+        )
+        assert f"every one of the {rows}" in choice.help
+        assert table_of(app, key)[column].tolist() == expected[column][:4].tolist()
+        choice.set_value(4).run()
+        assert not app.exception, app.exception
+        assert table_of(app, key)[column].tolist() == expected[column][4:8].tolist()
+        # the download still holds every row
+        assert download_of(deferred, names[key])[column].tolist() == (
+            expected[column].tolist()
+        )
+
+
+def test_the_monthly_updates_long_list_is_shown_a_page_at_a_time(
+    store, deferred, monkeypatch
+):
+    monkeypatch.setattr(district_views, "PAGE_ROWS", 7)
+    today = date.today()
+    month = recent_months(today)[0]
+    schools = compliance(store, store.user_by_email(OFFICE), month, today)["school"]
+    app = page_as(store, OFFICE, "compliance")
+    choice = pages_choice(app, "updates-all")
+    assert choice.options == labels(len(schools), 7)
+    assert table_of(app, "updates-all")["school"].tolist() == schools[:7].tolist()
+    last = (len(schools) - 1) // 7 * 7
+    choice.set_value(last).run()
+    assert not app.exception, app.exception
+    assert table_of(app, "updates-all")["school"].tolist() == schools[last:].tolist()
+    download = download_of(deferred, f"check-ins {month:%Y-%m}.csv")
+    assert download["school"].tolist() == schools.tolist()
+
+
+def test_calendar_lists_that_fit_offer_no_pages(store):
+    app = page_as(store, OFFICE, "review_calendar")
+    assert not [s for s in app.selectbox if (s.key or "").count(":rows:")]
+    office, year = store.user_by_email(OFFICE), school_year(date.today())
+    assert len(table_of(app, "calendar-due")) == len(due_years(store, office, year))
 
 
 # -- do the ratings mean something ------------------------------------------------

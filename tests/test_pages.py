@@ -9,20 +9,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sqr_tracker import actions
-from sqr_tracker.demo import build_demo_file
+from sqr_tracker.demo import build_demo_file, persona_emails
 from sqr_tracker.models import Role
 from sqr_tracker.navigation import PAGES, pages_for, spec_of
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
 
-PERSONAS = {
-    Role.SITE_TEAM: "site.team@demo.sqr",
-    Role.PRINCIPAL: "principal@demo.sqr",
-    Role.NETWORK_LEAD: "network.lead@demo.sqr",
-    Role.CENTRAL_OFFICE: "central.office@demo.sqr",
-    Role.REVIEWER: "reviewer@demo.sqr",
-    Role.VIEWER: "viewer@demo.sqr",
-}
+PERSONAS = persona_emails()
 
 
 @pytest.fixture(scope="module")

@@ -83,6 +83,7 @@ CALLS = {
     "find_exemplars": lambda s, u: [(_school(s, u), _standard(s), TODAY)],
     "district_view": lambda s, u: [()],
     "working_on_the_same": lambda s, u: [(_school(s, u), _standard(s))],
+    "peer_requests": lambda s, u: [()],
     "standard_choices": lambda s, u: [()],
     "weakest_focus_standard": lambda s, u: [(_school(s, u),)],
     "goals_on": lambda s, u: [(_school(s, u), _standard(s))],
