@@ -53,6 +53,25 @@ def test_the_export_counts_the_rows_it_would_write(page, demo_file):
     assert rows == len(store.networks())
 
 
+def test_each_export_counts_its_rows_and_writes_them_when_pressed(
+    demo_file, deferred, monkeypatch
+):
+    monkeypatch.setenv("SQR_TRACKER_DB", demo_file)
+    store = Store.open(demo_file)
+    office = store.user_by_email(OFFICE)
+    app = AppTest.from_file("../pages/district_data.py", default_timeout=30)
+    app.session_state[DEMO_USER_KEY] = office.id
+    app.run()
+    for kind in district_data.KINDS:
+        app.selectbox(key="export-kind").set_value(kind).run()
+        assert not app.exception, app.exception
+        frame = district_data.export_frame(store, office, kind)
+        assert f"{len(frame):,} rows" in [c.value for c in app.caption], kind
+        made = {m["name"]: m["data"] for m in deferred.values()}
+        assert made[f"{kind}.csv"]() == district_data.file_bytes(kind, frame, "csv")
+        assert made[f"{kind}.xlsx"]()[:2] == b"PK"  # a workbook
+
+
 def test_the_page_is_the_central_offices_only(demo_file, monkeypatch):
     monkeypatch.setenv("SQR_TRACKER_DB", demo_file)
     store = Store.open(demo_file)
