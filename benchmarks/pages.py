@@ -62,6 +62,7 @@ from common import (
 from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
+from sqr_tracker import session
 from sqr_tracker.config import DB_ENV, PROJECT_ROOT
 from sqr_tracker.models import Role
 from sqr_tracker.navigation import PageSpec, pages_for
@@ -95,6 +96,7 @@ def session_on(path: Path, page: PageSpec, role: Role) -> AppTest:
     st.cache_resource.clear()  # the app's cached store was the closed one
     st.cache_data.clear()  # a cold run finds no cached answer either
     os.environ[DB_ENV] = str(path)
+    session.store()  # the open file, as a server holds it before anyone comes
     app = AppTest.from_file(str(PROJECT_ROOT / page.path), default_timeout=TIMEOUT)
     app._bidi_component_manager = components()  # AppTest has no public way to share
     app.session_state[DEMO_USER_KEY] = persona(store, role).id

@@ -724,3 +724,23 @@ def test_one_schools_pages_answer_as_the_package_does_on_a_demo_district(tmp_pat
         assert evidence.school_evidence is cached.school_evidence.uncached
     finally:
         store.close()
+
+
+def test_a_remembered_tables_size_is_what_pandas_counts_without_looking_deeper():
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "name": ["Alder", "Birch", None],
+            "rated": pd.array([1, None, 3], dtype="Int64"),
+            "level": pd.Categorical(["high", "low", "high"]),
+            "on": pd.to_datetime(["2026-01-02", None, "2026-03-04"]),
+            "things": [["a"], [], ["b", "c"]],
+        },
+        index=[10, 20, 30],
+    )
+    for found in (frame, frame.reset_index(drop=True), frame.iloc[:0], frame["name"]):
+        assert _size(found) == int(
+            found.memory_usage(index=True, deep=False).sum()
+            if isinstance(found, pd.DataFrame)
+            else found.memory_usage(index=True, deep=False)
+        )
