@@ -3,7 +3,7 @@ self-reflection beside the team's, and every standard against every measure."""
 
 import streamlit as st
 
-from sqr_tracker import cached, desk_views, evidence_views, session, validity
+from sqr_tracker import cached, desk_views, evidence_views, session, validity, views
 
 store, user = session.require_page(__file__)
 
@@ -26,7 +26,9 @@ measure_id = right.selectbox(
     "Measure", list(measures), format_func=measures.get, key="validity:measure"
 )
 relation = cached.ratings_and_outcomes(store, user, standard_id, measure_id)
-st.plotly_chart(desk_views.relation_figure(relation), key="validity:figure")
+views.chart(
+    cached.relation_chart(store, user, standard_id, measure_id), key="validity:figure"
+)
 st.caption(relation.words)
 desk_views.points_list(relation)
 with st.expander("How ratings and outcomes are paired"):
@@ -58,5 +60,4 @@ st.caption(
     "higher have higher values. Blue: schools rated higher do better on the "
     "measure; orange: they do worse; darker is stronger (0.1, 0.3, 0.5)."
 )
-matrix = cached.trust_matrix(store, user)
-desk_views.matrix_grid(validity.matrix_table(matrix), validity.matrix_agreement(matrix))
+desk_views.matrix_grid(*cached.matrix_cells(store, user))

@@ -16,6 +16,7 @@ from datetime import date
 from sqr_tracker import calibration as _calibration
 from sqr_tracker import calibration_views as _calibration_views
 from sqr_tracker import compliance as _compliance
+from sqr_tracker import desk_views as _desk_views
 from sqr_tracker import evidence as _evidence
 from sqr_tracker import exemplars as _exemplars
 from sqr_tracker import growth as _growth
@@ -53,6 +54,23 @@ def _matrix(store: Store, user: User | None):
 # The chosen pair and the matrix rest on the same readings: read once.
 ratings_and_outcomes = cached_for_user(_relation)
 trust_matrix = cached_for_user(_matrix)
+
+
+def _relation_chart(store: Store, user: User | None, standard_id: int, measure_id: int):
+    """The chosen pair's chart, laid out once: a point for each school of a
+    state is thousands."""
+    relation = ratings_and_outcomes(store, user, standard_id, measure_id)
+    return _desk_views.relation_figure(relation).to_dict()
+
+
+def _matrix_cells(store: Store, user: User | None):
+    """The matrix as the page shows it, and each cell's agreement (its colour)."""
+    matrix = trust_matrix(store, user)
+    return _validity.matrix_table(matrix), _validity.matrix_agreement(matrix)
+
+
+relation_chart = cached_for_user(_relation_chart)
+matrix_cells = cached_for_user(_matrix_cells)
 self_team_disagreement = cached_for_user(_validity.self_team_disagreement)
 district_self_gap = cached_for_user(_evidence.district_self_gap)
 find_exemplars = cached_for_user(_exemplars.find_exemplars)

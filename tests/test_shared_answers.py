@@ -78,6 +78,8 @@ CALLS = {
     "validity_readings": lambda s, u: [()],
     "ratings_and_outcomes": lambda s, u: [(_standard(s), m) for m in _measures(s, u)],
     "trust_matrix": lambda s, u: [()],
+    "relation_chart": lambda s, u: [(_standard(s), m) for m in _measures(s, u)],
+    "matrix_cells": lambda s, u: [()],
     "self_team_disagreement": lambda s, u: [()],
     "district_self_gap": lambda s, u: [()],
     "find_exemplars": lambda s, u: [(_school(s, u), _standard(s), TODAY)],
