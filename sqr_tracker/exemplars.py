@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-import pyarrow as pa
 
 from sqr_tracker import evidence
 from sqr_tracker.auth import Action, authorize, of_record, visible_school_ids
 from sqr_tracker.errors import NotFound, PermissionDenied
+from sqr_tracker.frames import text_lists
 from sqr_tracker.home import cycle_label
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
@@ -255,16 +255,6 @@ def _described(
         principal=[principals.get(i) for i in ids],
         principal_email=[emails.get(i) for i in ids],
     )
-
-
-# A column of lists of sentences, held by Arrow: a cached answer of thousands
-# of rows is copied back on every rerun, and Python lists of strings take ten
-# times as long to copy. An element read from it is a list.
-TEXT_LISTS = pd.ArrowDtype(pa.list_(pa.string()))
-
-
-def text_lists(lists: list[list[str]], index: pd.Index) -> pd.Series:
-    return pd.Series(lists, index=index, dtype=TEXT_LISTS)
 
 
 def _why(row, labels: dict[int, str], top: int) -> str:

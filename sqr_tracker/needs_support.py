@@ -19,6 +19,7 @@ from sqr_tracker import evidence
 from sqr_tracker.auth import Action, authorize, visible_school_ids
 from sqr_tracker.config import district_settings
 from sqr_tracker.errors import PermissionDenied
+from sqr_tracker.frames import text_lists
 from sqr_tracker.home import cycle_label
 from sqr_tracker.measures import (
     ABOVE,
@@ -546,8 +547,14 @@ def needs_support(
     table = plans[["school_id", "school", "network", "level"]].assign(
         tier=[tier_of(n, limits) for n in count],
         reason_count=count,
-        rules=[[n for n, h in zip(names, has, strict=True) if h] for _, has in rows],
-        reasons=[[c for c, h in zip(row, has, strict=True) if h] for row, has in rows],
+        rules=text_lists(
+            [[n for n, h in zip(names, has, strict=True) if h] for _, has in rows],
+            plans.index,
+        ),
+        reasons=text_lists(
+            [[c for c, h in zip(row, has, strict=True) if h] for row, has in rows],
+            plans.index,
+        ),
     )
     order = table["tier"].map({tier: i for i, tier in enumerate(TIERS)})
     table = (

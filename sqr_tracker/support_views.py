@@ -45,7 +45,9 @@ def needs_support_table(schools: pd.DataFrame, key: str) -> None:
     ``NEEDS_SUPPORT_PAGE_ROWS`` is shown a page at a time."""
     rows = page_of(len(schools), key, NEEDS_SUPPORT_PAGE_ROWS)
     page = schools.iloc[rows]
-    shown = page[["school_id", "school", "network", "level", "tier", "rules"]]
+    shown = page[["school_id", "school", "network", "level", "tier"]].assign(
+        rules=page["rules"].tolist()  # as plain lists, which any reader takes
+    )
     event = st.dataframe(
         shown.drop(columns="school_id"),
         hide_index=True,

@@ -20,6 +20,7 @@ from test_exemplars import exemplar_district, open_district
 
 from sqr_tracker import evidence, exemplars
 from sqr_tracker.demo import build_demo_file
+from sqr_tracker.frames import text_lists
 from sqr_tracker.store import Store
 
 TODAY = date(2026, 12, 3)
@@ -66,7 +67,7 @@ def reference_working_on_the_same(store, user, school_id, standard_id):
     table["rating"] = table["rating"].map(labels)
     table = table.rename(columns={"name": "school"})
     for column in ("goals", "shared"):  # the lists as the package holds them
-        table[column] = exemplars.text_lists(table[column].tolist(), table.index)
+        table[column] = text_lists(table[column].tolist(), table.index)
     return exemplars.SameWork(table[exemplars._SAME_COLUMNS].reset_index(drop=True))
 
 

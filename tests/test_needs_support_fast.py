@@ -22,6 +22,7 @@ from sqr_tracker import evidence
 from sqr_tracker import needs_support as ns
 from sqr_tracker.config import district_settings
 from sqr_tracker.demo import build_demo_file
+from sqr_tracker.frames import text_lists
 from sqr_tracker.measures import run_chart, suppress_small_groups
 from sqr_tracker.models import Role, Source
 from sqr_tracker.store import Store
@@ -138,6 +139,8 @@ def needs_support_row_by_row(store, user, today, *, network_id=None):
         rules=[list(found.columns[row]) for row in present.to_numpy()],
         reasons=[list(row[row.notna()]) for _, row in found.iterrows()],
     )
+    for column in ("rules", "reasons"):  # the lists as the package holds them
+        table[column] = text_lists(table[column].tolist(), table.index)
     order = table["tier"].map({tier: i for i, tier in enumerate(ns.TIERS)})
     table = (
         table.assign(_order=order)
