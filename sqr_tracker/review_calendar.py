@@ -13,6 +13,7 @@ import pandas as pd
 
 from sqr_tracker.compliance import district_scope
 from sqr_tracker.config import district_settings
+from sqr_tracker.frames import DAYS
 from sqr_tracker.home import cycle_label, school_year
 from sqr_tracker.measures import first_rows, key_numbers
 from sqr_tracker.models import Phase, User
@@ -134,17 +135,20 @@ def cycle_reviews(
     first within a phase."""
     scope = district_scope(store, user)
     found = store.reviews_in_cycle(year, scope)
-    for column in _DATES:
-        days = found[column]
-        found[column] = np.where(days.notna(), days.dt.date.to_numpy(object), None)
-    ends = [_phase_end(row) for row in found.itertuples()]
-    found["phase_ends_on"] = [end for end, _ in ends]
-    found["late"] = [end is not None and today > end for end, _ in ends]
+    for column in _DATES:  # days, read as dates
+        found[column] = found[column].astype(DAYS)
+    phase = found["phase"].to_numpy(object)
+    ends = pd.Series(pd.NA, index=found.index, dtype=DAYS)
+    what = np.full(len(found), "", dtype=object)
+    for step, (column, words) in PHASE_ENDS.items():
+        at = phase == step.value
+        ends[at] = found.loc[at, column]
+        what[at] = words
+    found["phase_ends_on"] = ends
+    found["late"] = (ends < today).fillna(False).astype(bool)
     found["why_late"] = [
-        _why_late(phase, end, what, today) if late else ""
-        for phase, (end, what), late in zip(
-            found["phase"], ends, found["late"], strict=True
-        )
+        _why_late(step, end, words, today) if late else ""
+        for step, end, words, late in zip(phase, ends, what, found["late"], strict=True)
     ]
     order = {phase.value: rank for rank, phase in enumerate(Phase)}
     found = found.assign(_rank=found["phase"].map(order)).sort_values(
@@ -154,11 +158,6 @@ def cycle_reviews(
         na_position="last",
     )
     return found.drop(columns="_rank").reset_index(drop=True)
-
-
-def _phase_end(row) -> tuple[date | None, str]:
-    column, what = PHASE_ENDS.get(Phase(row.phase), (None, ""))
-    return (getattr(row, column) if column else None), what
 
 
 def _why_late(phase: str, end: date, what: str, today: date) -> str:
