@@ -21,11 +21,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
+# This checkout's package first, whichever one is installed: scripts run from
+# another checkout (to measure two versions side by side) measure its code.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqr_tracker.demo import build_demo_file, persona_emails
-from sqr_tracker.models import Role, User
-from sqr_tracker.store import Store, log_sql
+import duckdb  # noqa: E402
+
+from sqr_tracker.demo import build_demo_file, persona_emails  # noqa: E402
+from sqr_tracker.models import Role, User  # noqa: E402
+from sqr_tracker.store import Store, log_sql  # noqa: E402
 
 DISTRICT_SCHOOLS = 80
 STATE_SCHOOLS = 10_000
