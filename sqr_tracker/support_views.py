@@ -46,7 +46,9 @@ def needs_support_table(schools: pd.DataFrame, key: str) -> None:
     rows = page_of(len(schools), key, NEEDS_SUPPORT_PAGE_ROWS)
     page = schools.iloc[rows]
     shown = page[["school_id", "school", "network", "level", "tier"]].assign(
-        rules=page["rules"].tolist()  # as plain lists, which any reader takes
+        # The page's lists as Python lists: pandas cannot name an Arrow list's
+        # type when the table is read back (as Streamlit's test client does).
+        rules=page["rules"].tolist()
     )
     event = st.dataframe(
         shown.drop(columns="school_id"),
