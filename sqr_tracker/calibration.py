@@ -462,25 +462,6 @@ def agreement(
     return _Rated(ratings, levels).figures(keys)
 
 
-def group_kappas(
-    compared: pd.DataFrame,
-    keys: list[str],
-    levels: Sequence[int],
-) -> pd.DataFrame:
-    """``weighted_kappa`` of each group of ``keys`` among the ratings compared
-    (level and consensus), every group at once: the keys and a kappa column."""
-    group = key_numbers(compared, keys)
-    heads = compared[keys].iloc[first_rows(group)].reset_index(drop=True)
-    kappas = _kappas(
-        group,
-        compared["level"].to_numpy(dtype="int64"),
-        compared["consensus"].to_numpy(dtype="float64").astype("int64"),
-        len(heads),
-        levels,
-    )
-    return heads.assign(kappa=pd.Series(kappas, index=heads.index, dtype=object))
-
-
 def _kappas(
     group: np.ndarray,
     rater: np.ndarray,
