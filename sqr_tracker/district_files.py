@@ -146,7 +146,7 @@ def _csv_columns(
     data, encoding, marked = _unmarked(data)
     if not data or data.isspace():
         return [], encoding
-    if len(data) > _SMALL and b"\n\n" not in data and b"\n\r\n" not in data:
+    if len(data) > _SMALL:
         fast = _csv_by_arrow(data)  # it reads UTF-8 only
         if fast is not None:
             return fast, encoding
@@ -236,7 +236,8 @@ def _csv_by_python(text: str) -> list[pd.Series]:
 
 
 def _csv_by_arrow(data: bytes) -> list[pa.ChunkedArray] | None:
-    """The fast reader, for files without blank lines; None if it cannot."""
+    """The fast reader; None if it cannot read the file (it reads UTF-8 only,
+    and a line holding only spaces is a row too short for it)."""
     end = data.find(b"\n")
     try:
         first = data[: end if end >= 0 else len(data)].decode("utf-8")
@@ -253,7 +254,11 @@ def _csv_by_arrow(data: bytes) -> list[pa.ChunkedArray] | None:
             read_options=pa_csv.ReadOptions(column_names=names),
             # A file without quotes has no line breaks inside a cell, and is
             # then read in parallel blocks.
-            parse_options=pa_csv.ParseOptions(newlines_in_values=b'"' in data),
+            # A blank line is a row of empty cells, so that rows keep their
+            # numbers (read_sheet leaves blank rows out).
+            parse_options=pa_csv.ParseOptions(
+                newlines_in_values=b'"' in data, ignore_empty_lines=False
+            ),
             convert_options=pa_csv.ConvertOptions(
                 column_types={n: coded for n in names},
                 strings_can_be_null=False,

@@ -28,6 +28,7 @@ from sqr_tracker.district_columns import (
     split,
 )
 from sqr_tracker.district_files import Problems, Sheet, fold, fold_one
+from sqr_tracker.measures import ranks
 from sqr_tracker.models import (
     ROLE_LABELS,
     SCHOOL_ROLES,
@@ -146,7 +147,13 @@ def _now() -> datetime:
 
 
 def ints(values: np.ndarray) -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=float)).astype("Int64")
+    """Whole numbers held as floats (NaN: missing) as a nullable integer
+    column, built from its parts (``astype`` checks every value is whole, at
+    twice the time; these are ids and levels)."""
+    numbers = np.asarray(values, dtype=float)
+    missing = np.isnan(numbers)
+    whole = np.where(missing, 0, numbers).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(whole, missing))
 
 
 def at(position: int, count: int) -> np.ndarray:
@@ -454,7 +461,7 @@ def _review(job: Job) -> np.ndarray:
         "no school has the code {value}; import the schools first",
     )  # fmt: skip
     width = len(years.values)
-    inverse, pairs = pd.factorize(codes.codes.astype(np.int64) * width + years.codes)
+    inverse, pairs = ranks(codes.codes.astype(np.int64) * width + years.codes)
     reviews = job.stored("reviews", ["id", "school_id", "cycle_year"])
     review = pair_lookup(
         [reviews["school_id"], reviews["cycle_year"]],

@@ -506,8 +506,9 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them(filled):
 
 @pytest.mark.parametrize("blank", ["", "\n"], ids=["by arrow", "with a blank line"])
 def test_a_large_file_numbers_its_rows_the_same_way(filled, blank):
-    """Files over a megabyte are read by other readers (Arrow's, or pandas'
-    where a blank line must keep its number): rows count the same."""
+    """Files over a megabyte are read by Arrow's reader, which reads a blank
+    line as a row of empty cells so that it keeps its number: rows count the
+    same."""
     days = pd.date_range("1950-01-01", periods=20_000).strftime("%Y-%m-%d")
     rows = [f'A1,attendance_rate,{day},"All\nstudents",92.5,351\n' for day in days]
     rows[15_000] = rows[15_000].replace("92.5", "9x")

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_district_data import DISTRICT, KIND_OF, OFFICE, TABLES
 
-from sqr_tracker import district_data, district_kinds
+from sqr_tracker import district_data, district_files, district_kinds
 from sqr_tracker.demo import demo_tables
 from sqr_tracker.district_columns import joint_keys, positions, same
 from sqr_tracker.district_data import import_bytes
@@ -375,3 +375,43 @@ def test_a_large_csv_is_read_into_the_same_cells_as_its_text(seed):
         new = sheet.columns[place]
         assert new.uniques.tolist() == old.uniques.tolist()
         assert new.codes.tolist() == old.codes.tolist()
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_a_large_csv_with_blank_lines_is_read_by_arrow_with_its_row_numbers(
+    end, quoted
+):
+    """A blank line in a large file is a row of empty cells to Arrow's reader,
+    so the file is read fast and its rows keep the numbers that the careful
+    reader (for small files) gives them."""
+    pick = np.random.default_rng(7)
+    lines = ["first,second"]
+    plain = np.array(["A1", "a1", " B2 ", "'=SUM(A1)", "", "Ça va"], dtype=object)
+    for number in range(120_000):
+        if number % 997 == 5:
+            lines.append("")
+            continue
+        cells = [str(c) for c in pick.choice(plain, 2)]
+        if quoted:
+            cells[0] = f'"{cells[0]}"'
+        lines.append(",".join(cells))
+    text = end.join(lines) + end + end  # a blank last line too
+    data = text.encode()
+    assert len(data) > 2**20
+    fast = district_files._csv_by_arrow(data)
+    assert fast is not None and len(fast[0]) == len(lines) + 1  # one per line
+    sheet = read_sheet(data, "big.csv")
+    careful = district_files._csv_by_python(text.replace("\r\n", "\n"))
+    below = []
+    for column in careful:  # as read_sheet reads a small file's cells
+        cells = Cells.of(column)
+        below.append(cells.uniques.iloc[cells.codes[1:]].reset_index(drop=True))
+    blank = np.logical_and.reduce([(column == "").to_numpy() for column in below])
+    kept = np.flatnonzero(~blank)
+    assert blank.sum() > len(lines) // 997  # blank lines and rows of empty cells
+    assert sheet.rows.tolist() == (kept + 2).tolist()
+    for place, column in enumerate(below):
+        cells = sheet.columns[place]
+        read = cells.uniques.to_numpy(object)[cells.codes].tolist()
+        assert read == column.iloc[kept].tolist()

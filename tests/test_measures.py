@@ -26,6 +26,7 @@ from sqr_tracker.measures import (
     key_numbers,
     period_label,
     place_on_grid,
+    ranks,
     run_chart,
     status_level,
     suppress_small_groups,
@@ -914,6 +915,17 @@ def test_key_numbers_number_the_keys_as_a_sorted_grouping_does(columns, data):
     else:
         expected = [0] * count
     assert found.tolist() == list(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-3, 60), max_size=40))
+def test_ranks_are_a_sorted_factorize(keys):
+    """Counted through a short range, hashed otherwise (negative keys, or a
+    range over twice the keys): the same either way."""
+    found, distinct = ranks(np.array(keys, dtype=np.int64))
+    expected, uniques = pd.factorize(np.array(keys, dtype=np.int64), sort=True)
+    assert found.tolist() == expected.tolist()
+    assert distinct.tolist() == uniques.tolist()
 
 
 @settings(max_examples=100, deadline=None)
