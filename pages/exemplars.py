@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import cached, exemplar_views, exemplars, plan_views, session
+from sqr_tracker import cached, exemplar_views, plan_views, session, views
 from sqr_tracker.models import SCHOOL_ROLES, Role
 
 store, user = session.require_page(__file__)
@@ -41,44 +41,31 @@ if central:
         else "Across the district"
     )
     names += [across, "Visit requests"]
-tabs = st.tabs(names)
+# A tab runs once it is opened: each asks questions of its own across the
+# district.
+key = "exemplars:tab"
+tabs = st.tabs(names, key=key, on_change="rerun")
+shown = [
+    views.built(key, name, tab.open) for name, tab in zip(names, tabs, strict=True)
+]
 
-with tabs[0]:
-    found = cached.find_exemplars(store, user, school_id, standard_id, today)
-    goals = cached.goals_on(store, user, school_id, standard_id)
-    exemplar_views.exemplar_cards(store, user, found, goals)
+if shown[0]:
+    with tabs[0]:
+        found = cached.find_exemplars(store, user, school_id, standard_id, today)
+        goals = cached.goals_on(store, user, school_id, standard_id)
+        exemplar_views.exemplar_cards(store, user, found, goals)
 
-with tabs[1]:
-    exemplar_views.same_work(
-        cached.working_on_the_same(store, user, school_id, standard_id)
-    )
-
-with tabs[2]:
-    left, right = st.columns([3, 2])
-    words = left.text_input(
-        "Search what reviews found strong",
-        placeholder="for example: family partnership, restorative circles",
-        key="practice-words",
-    )
-    codes = {0: "Every standard", **choices}
-    chosen = right.selectbox(
-        "On the standard", list(codes), format_func=codes.get, key="practice-standard"
-    )
-    reading = "practice-review"
-    if reading in st.session_state:
-        school, strengths = exemplars.review_strengths(
-            store, user, st.session_state[reading]
+if shown[1]:
+    with tabs[1]:
+        exemplar_views.same_work(
+            cached.working_on_the_same(store, user, school_id, standard_id)
         )
-        exemplar_views.review_panel(school, strengths, reading)
-    if words.strip() or chosen:
-        found = exemplars.search_practices(
-            store, user, words, standard_id=chosen or None
-        )
-        exemplar_views.practice_results(found, reading)
-    else:
-        st.caption("Type a few words, or choose a standard, to search every review.")
 
-if central:
+if shown[2]:
+    with tabs[2]:
+        exemplar_views.practice_library(store, user, choices)
+
+if central and shown[3]:
     with tabs[3]:
         view = cached.district_view(store, user)
         st.caption(
@@ -87,5 +74,6 @@ if central:
         )
         st.plotly_chart(exemplar_views.district_figure(view), key="district-figure")
         exemplar_views.district_table(view)
+if central and shown[4]:
     with tabs[4]:
         exemplar_views.peer_request_list(cached.peer_requests(store, user), today)

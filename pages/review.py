@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sqr_tracker import cached, review_views, session
+from sqr_tracker import cached, review_views, session, views
 
 store, user = session.require_page(__file__)
 choices = cached.review_choices(store, user)
@@ -25,16 +25,17 @@ if record.can.plan_dates:
 review_views.team_and_focus(record)
 
 names = review_views.sections(record)
-tabs = dict(zip(names, st.tabs(names), strict=True))
-with tabs[review_views.SELF]:
-    review_views.self_reflection(store, user, record)
-if review_views.YOURS in tabs:
-    with tabs[review_views.YOURS]:
-        review_views.my_ratings(store, user, record)
-if review_views.TEAM in tabs:
-    with tabs[review_views.TEAM]:
-        review_views.team_ratings(record)
-with tabs[review_views.REPORT]:
-    review_views.report(store, user, record)
-with tabs[review_views.EVIDENCE]:
-    review_views.evidence(store, user, record)
+# A tab runs once it is opened: the ratings, report and evidence tabs each
+# hold a form for every focus standard.
+tabs = st.tabs(names, key=review_views.TABS, on_change="rerun")
+sections = {
+    review_views.SELF: lambda: review_views.self_reflection(store, user, record),
+    review_views.YOURS: lambda: review_views.my_ratings(store, user, record),
+    review_views.TEAM: lambda: review_views.team_ratings(record),
+    review_views.REPORT: lambda: review_views.report(store, user, record),
+    review_views.EVIDENCE: lambda: review_views.evidence(store, user, record),
+}
+for name, tab in zip(names, tabs, strict=True):
+    if views.built(review_views.TABS, name, tab.open):
+        with tab:
+            sections[name]()

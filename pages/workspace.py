@@ -24,34 +24,40 @@ if can_edit:
 
 names = ["This month's check-in", "Goals", "Change the plan", "Calendar",
          "Latest review", "Support", "History"]  # fmt: skip
-# Only the open tab runs: each of the others holds forms for every goal.
+# A tab runs once it is opened (each holds forms for every goal), then stays
+# built while the page is open, so that what was typed in it and not yet saved
+# is kept when another tab is opened.
 tabs = st.tabs(names, key="plan:tab", on_change="rerun")
 check_in, goals, change, calendar, review, support, history = tabs
-if check_in.open:
+shown = [
+    views.built("plan:tab", name, tab.open)
+    for name, tab in zip(names, tabs, strict=True)
+]
+if shown[0]:
     with check_in:
         plan_views.check_in_editor(store, user, school_id, plan.due(today), can_edit)
-if goals.open:
+if shown[1]:
     with goals:
         plan_views.plan_by_standard(store, user, plan, can_edit)
-if change.open:
+if shown[2]:
     with change:
         if can_edit:
             plan_views.change_the_plan(store, user, plan)
         else:
             st.info("Only the school's site team and principal change its plan.")
-if calendar.open:
+if shown[3]:
     with calendar:
         plan_views.planning_calendar(plan.calendar(today), plan.late_steps())
-if review.open:
+if shown[4]:
     with review:
         views.review_glance(cached.school_glance(store, user, school_id, today))
-if support.open:
+if shown[5]:
     with support:
         plan_views.support_requests(plan.support)
         if allowed(store, user, Action.REQUEST_SUPPORT, school_id=school_id):
             st.subheader("Ask for support")
             plan_forms.support_form(store, user, school_id, plan.support_subjects())
-if history.open and not plan.goals.empty:
+if shown[6] and not plan.goals.empty:
     with history:
         goal_names = dict(zip(plan.goals["id"], plan.goals["statement"], strict=True))
         chosen = st.selectbox(

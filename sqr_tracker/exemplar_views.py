@@ -16,7 +16,7 @@ from sqr_tracker.exemplars import Exemplars, SameWork
 from sqr_tracker.models import SupportKind, User
 from sqr_tracker.plan_forms import field_problem, outcome_messages, submit_form
 from sqr_tracker.store import Store
-from sqr_tracker.views import page_of, plain, rows_height, when
+from sqr_tracker.views import built, page_of, plain, rows_height, when
 
 # How many exemplars are drawn as cards; the rest are listed in a table.
 CARDS = 5
@@ -51,8 +51,14 @@ def exemplar_cards(
             _strengths(row.strengths, found.standard["code"])
             _contact(row.principal, row.principal_email)
             if can_ask:
-                with st.expander("Ask for a visit or a pairing"):
-                    visit_form(store, user, found, row, goals)
+                # A form is built once its expander is opened: five closed
+                # forms would be laid out and sent on every rerun.
+                key = visit_opened(row.school_id)
+                with st.expander(
+                    "Ask for a visit or a pairing", key=key, on_change="rerun"
+                ) as asking:
+                    if built(key, "form", asking.open):
+                        visit_form(store, user, found, row, goals)
     rest = found.table.iloc[CARDS:]
     if not rest.empty:
         st.markdown(f"**{len(rest):,} more exemplar{'s' if len(rest) != 1 else ''}**")
@@ -87,6 +93,11 @@ def _contact(name: object, email: object) -> None:
         st.caption(plain(f"Contact: {name}, principal · {email}"))
     else:
         st.caption("No active principal is listed: ask the central office.")
+
+
+def visit_opened(school_id: int) -> str:
+    """The key of the expander that holds the visit form for one exemplar."""
+    return f"visit-{school_id}:open"
 
 
 def visit_form(
@@ -164,6 +175,34 @@ def same_work(found: SameWork) -> None:
             "principal": "Principal", "principal_email": "Contact",
         },
     )  # fmt: skip
+
+
+def practice_library(store: Store, user: User, choices: dict[int, str]) -> None:
+    """Search every published strength by words and standard; a school's
+    button opens that review's strengths above the results."""
+    left, right = st.columns([3, 2])
+    words = left.text_input(
+        "Search what reviews found strong",
+        placeholder="for example: family partnership, restorative circles",
+        key="practice-words",
+    )
+    codes = {0: "Every standard", **choices}
+    chosen = right.selectbox(
+        "On the standard", list(codes), format_func=codes.get, key="practice-standard"
+    )
+    reading = "practice-review"
+    if reading in st.session_state:
+        school, strengths = exemplars.review_strengths(
+            store, user, st.session_state[reading]
+        )
+        review_panel(school, strengths, reading)
+    if words.strip() or chosen:
+        found = exemplars.search_practices(
+            store, user, words, standard_id=chosen or None
+        )
+        practice_results(found, reading)
+    else:
+        st.caption("Type a few words, or choose a standard, to search every review.")
 
 
 def practice_results(found: pd.DataFrame, state_key: str) -> None:

@@ -39,6 +39,7 @@ _MARKS = {DONE: ":material/check_circle:", NOW: ":material/radio_button_checked:
 _TO_COME = ":material/radio_button_unchecked:"
 SELF, YOURS, TEAM = "Self-reflection", "Your ratings", "Team's ratings"
 REPORT, EVIDENCE = "Consensus and findings", "Evidence"
+TABS = "review:tab"  # the key of the page's tabs
 
 
 def open_review(review_id: int) -> None:

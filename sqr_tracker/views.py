@@ -157,6 +157,17 @@ def _shortened(name: str, limit: int = 48) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip(" ,") + "…"
 
 
+def built(key: str, part: str, is_open: bool | None) -> bool:
+    """Whether to build one part of a page that is shown on demand (a tab or
+    an expander whose state ``key`` tracks): while it is open, and ever after
+    in the session once it has been, so that what was typed in it and not yet
+    saved stays in the browser when it is closed again."""
+    seen = st.session_state.setdefault(f"{key}:built", set())
+    if is_open:
+        seen.add(part)
+    return part in seen
+
+
 def rows_height(rows: int) -> int:
     """A table height that shows every row (up to 25) without scrolling."""
     return 38 + 35 * min(rows, 25)

@@ -191,6 +191,22 @@ def test_a_site_team_member_completes_this_months_check_in(server, browser):
     page.close()
 
 
+def test_a_note_typed_and_not_saved_survives_a_look_at_another_tab(server, browser):
+    """A tab is built when first opened and then kept: the check-in's note,
+    typed but not saved, is still in its box after the Goals tab was open."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    sign_in(page, server, "Site team member")
+    page.get_by_role("link", name="Our plan").click()
+    note = page.get_by_placeholder("A short note").first
+    expect(note).to_be_visible(timeout=30_000)
+    note.fill("Typed before looking at the goals")
+    page.get_by_role("tab", name="Goals").click()
+    expect(page.get_by_text("How plan health is judged")).to_be_visible(timeout=30_000)
+    page.get_by_role("tab", name="This month's check-in").click()
+    expect(note).to_have_value("Typed before looking at the goals")
+    page.close()
+
+
 def test_a_principal_walks_through_presentation_mode(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     sign_in(page, server, "Principal")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import actions, exemplars
+from sqr_tracker import actions, exemplar_views, exemplars
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
@@ -32,6 +33,20 @@ def page_as(store: Store, email: str) -> AppTest:
     page = AppTest.from_file("../pages/exemplars.py", default_timeout=30)
     page.session_state[DEMO_USER_KEY] = store.user_by_email(email).id
     return page.run()
+
+
+def open_tab(page: AppTest, label: str) -> AppTest:
+    """The page with one of its tabs open (only the open tab runs)."""
+    page.session_state["exemplars:tab"] = label
+    return page.run()
+
+
+def first_exemplar(store: Store, principal) -> pd.Series:
+    """The first exemplar on the principal's weakest focus standard."""
+    weakest, _ = exemplars.weakest_focus_standard(store, principal, principal.school_id)
+    return exemplars.find_exemplars(
+        store, principal, principal.school_id, weakest, date.today()
+    ).table.iloc[0]
 
 
 def card_titles(page: AppTest) -> list[str]:
@@ -70,11 +85,10 @@ def test_a_principal_starts_on_their_weakest_focus_standard(store):
 def test_a_visit_request_reaches_the_central_office_and_the_plan(store):
     page = page_as(store, "principal@demo.sqr")
     principal = store.user_by_email("principal@demo.sqr")
-    weakest, _ = exemplars.weakest_focus_standard(store, principal, principal.school_id)
-    first = exemplars.find_exemplars(
-        store, principal, principal.school_id, weakest, date.today()
-    ).table.iloc[0]
+    first = first_exemplar(store, principal)
     form = f"visit-{first['school_id']}"
+    page.session_state[exemplar_views.visit_opened(first["school_id"])] = True
+    page.run()  # the form is built once its expander is open
     page.radio(key=f"{form}:kind").set_value("pairing")
     page.text_area(key=f"{form}:need").set_value("Pair our restorative practice leads.")
     send = [b for b in page.button if b.label == "Send to the central office"]
@@ -93,14 +107,51 @@ def test_a_visit_request_reaches_the_central_office_and_the_plan(store):
         first["school_id"],
     )
     assert latest["need"] == "Pair our restorative practice leads."
-    listed = page_as(store, "central.office@demo.sqr")
+    listed = open_tab(page_as(store, "central.office@demo.sqr"), "Visit requests")
     table = listed.dataframe[-1].value
     assert table["need"].iloc[0] == "Pair our restorative practice leads."
     assert table["peer_school"].iloc[0] == first["school"]
 
 
+def test_a_tab_runs_once_it_is_opened_and_then_stays_built(store):
+    """A tab left unopened asks nothing; one opened before stays built, so
+    that what was typed in it is still there when it is opened again."""
+    page = page_as(store, "principal@demo.sqr")
+    assert card_titles(page) and not page.text_input and not page.dataframe[1:]
+    open_tab(page, "Working on the same thing")
+    assert not page.exception
+    assert card_titles(page) and not page.text_input
+    principal = store.user_by_email("principal@demo.sqr")
+    standard = page.selectbox(key=f"standard:{principal.school_id}").value
+    same = exemplars.working_on_the_same(
+        store, principal, principal.school_id, standard
+    )
+    shared = [d.value for d in page.dataframe if "shared" in d.value.columns]
+    assert [frame["school"].tolist() for frame in shared] == [
+        same.table["school"].head(exemplar_views.PAGE_ROWS).tolist()
+    ]
+    open_tab(page, "Practice library")
+    assert [t.key for t in page.text_input] == ["practice-words"]
+    assert card_titles(page) and shared
+
+
+def test_a_visit_form_is_built_once_its_expander_is_opened(store):
+    page = page_as(store, "principal@demo.sqr")
+    principal = store.user_by_email("principal@demo.sqr")
+    first = first_exemplar(store, principal)
+    sending = "Send to the central office"
+    assert not [b for b in page.button if b.label == sending]
+    opened = exemplar_views.visit_opened(first["school_id"])
+    page.session_state[opened] = True
+    page.run()
+    assert [b.label for b in page.button].count(sending) == 1
+    page.session_state[opened] = False  # closed again: the form stays built
+    page.run()
+    assert [b.label for b in page.button].count(sending) == 1
+
+
 def test_the_practice_library_finds_strengths_and_opens_a_review(store):
-    page = page_as(store, "site.team@demo.sqr")
+    page = open_tab(page_as(store, "site.team@demo.sqr"), "Practice library")
     page.text_input(key="practice-words").set_value("restorative circles").run()
     assert not page.exception
     team = store.user_by_email("site.team@demo.sqr")
@@ -121,7 +172,7 @@ def test_the_practice_library_finds_strengths_and_opens_a_review(store):
 
 
 def test_words_that_match_nothing_say_so(store):
-    page = page_as(store, "principal@demo.sqr")
+    page = open_tab(page_as(store, "principal@demo.sqr"), "Practice library")
     page.text_input(key="practice-words").set_value("zzyzx quokka").run()
     assert "No published strength matches these words." in page.info[-1].value
 
@@ -133,6 +184,7 @@ def test_the_central_office_sees_the_district_view(store):
         "Across the district",
         "Visit requests",
     ]
+    open_tab(page, "Across the district")
     office = store.user_by_email("central.office@demo.sqr")
     view = exemplars.district_view(store, office)
     table = next(d.value for d in page.dataframe if "no_peer" in d.value.columns)

@@ -200,6 +200,8 @@ def test_long_exemplar_lists_are_shown_a_page_at_a_time(store, monkeypatch):
     more.set_value(2).run()
     assert not app.exception, app.exception
     assert rest_table(app).values.tolist() == rest[REST].iloc[2:4].values.tolist()
+    app.session_state["exemplars:tab"] = "Working on the same thing"
+    app.run()
     sharing = pages_choice(app, "same-work")
     assert sharing.options == labels(len(same), 2)
     assert same_rows(same_table(app)) == same_rows(same.iloc[:2])
@@ -219,6 +221,9 @@ def test_exemplar_lists_that_fit_offer_no_pages(store):
     app = page_as(store, PRINCIPAL, "exemplars")
     assert "Schools shown" not in [s.label for s in app.selectbox]
     assert rest_table(app).values.tolist() == rest[REST].values.tolist()
+    app.session_state["exemplars:tab"] = "Working on the same thing"
+    app.run()
+    assert "Schools shown" not in [s.label for s in app.selectbox]
     assert same_rows(same_table(app)) == same_rows(same)
 
 

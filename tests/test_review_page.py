@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from test_reviews import new_review
 
 from sqr_tracker import actions
-from sqr_tracker.review_views import CHOSEN
+from sqr_tracker.review_views import CHOSEN, EVIDENCE, REPORT, SELF, TEAM, YOURS
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
 from sqr_tracker.support_views import selection_key
@@ -39,11 +39,39 @@ def user(store: Store, name: str):
     return store.user_by_email(f"{name}@test.sqr")
 
 
-def page_as(store: Store, name: str, review_id: int = 4, path="pages/review.py"):
+def page_as(
+    store: Store,
+    name: str,
+    review_id: int = 4,
+    path="pages/review.py",
+    tab: str | None = None,
+):
     page = AppTest.from_file(f"../{path}", default_timeout=30)
     page.session_state[DEMO_USER_KEY] = user(store, name).id
     page.session_state[CHOSEN] = review_id
+    if tab is not None:
+        page.session_state[TAB] = tab
     return page.run()
+
+
+TAB = "review:tab"  # only the open tab runs
+# The tab holding each kind of rating's forms.
+RATED_IN = {"reviewer": YOURS, "consensus": REPORT, "self-reflection": SELF}
+
+
+def open_tab(page: AppTest, name: str) -> AppTest:
+    page.session_state[TAB] = name
+    return page.run()
+
+
+def every_tab(page: AppTest) -> list[str]:
+    """What the page shows with each of its tabs open in turn (then the tab
+    open before)."""
+    found, before = [], page.session_state[TAB]
+    for name in [t.label for t in page.tabs]:
+        found += shown(open_tab(page, name))
+    open_tab(page, before)
+    return found
 
 
 def click(page: AppTest, label: str, nth: int = 0) -> AppTest:
@@ -52,6 +80,8 @@ def click(page: AppTest, label: str, nth: int = 0) -> AppTest:
 
 
 def rate_on_page(page: AppTest, kind: str, standard_id: int, level: int, note: str):
+    if page.session_state[TAB] != RATED_IN[kind]:
+        open_tab(page, RATED_IN[kind])
     form = f"{kind}-4-{standard_id}"
     page.selectbox(key=f"{form}:level").set_value(level)
     page.text_area(key=f"{form}:note").input(note)
@@ -82,11 +112,11 @@ def shown(page: AppTest) -> list[str]:
 
 
 def leaks_of_the_lead(page: AppTest) -> list[str]:
-    """What the page shows of the lead's ratings: their note anywhere, or their
-    name beside a level of the scale."""
+    """What the page shows of the lead's ratings, in any of its tabs: their
+    note anywhere, or their name beside a level of the scale."""
     return [
         text
-        for text in shown(page)
+        for text in every_tab(page)
         if LEAD_NOTE in text
         or ("Rae Lead-Reviewer" in text and any(level in text for level in LEVELS))
     ]
@@ -118,6 +148,7 @@ def test_a_reviewer_never_reads_another_reviewers_rating_before_submitting(distr
     page = click(page, "Submit my ratings")
     assert not page.exception
     assert leaks_of_the_lead(page), "after submitting, the lead's ratings show"
+    open_tab(page, TEAM)
     team = next(
         d.value for d in page.dataframe if "reviewer" in d.value.columns.tolist()
     )
@@ -130,7 +161,7 @@ def test_a_reviewer_never_reads_another_reviewers_rating_before_submitting(distr
 
 
 def test_a_reviewer_enters_their_ratings_and_submits(district):
-    page = page_as(district, "reviewer.team")
+    page = page_as(district, "reviewer.team", tab=YOURS)
     assert page.title[0].value == "Alder Elementary review, 2030–\u206031"
     submit = next(b for b in page.button if b.label == "Submit my ratings")
     assert submit.disabled
@@ -151,7 +182,7 @@ def test_a_reviewer_enters_their_ratings_and_submits(district):
 
 
 def test_a_refused_rating_keeps_what_was_typed_and_names_the_field(district):
-    page = page_as(district, "reviewer.team")
+    page = page_as(district, "reviewer.team", tab=YOURS)
     page.text_area(key="reviewer-4-1:note").input("Strong routines in year 3")
     page = click(page, "Save your rating")
     assert [e.value for e in page.error] == [
@@ -166,7 +197,7 @@ def test_the_lead_writes_the_report_publishes_it_and_the_school_reads_it(distric
     lead, office = user(district, "reviewer.lead"), user(district, "office")
     for phase, version in (("site visit", 1), ("report", 2)):
         actions.update_review(district, office, 4, {"phase": phase}, version=version)
-    page = page_as(district, "reviewer.lead")
+    page = page_as(district, "reviewer.lead", tab=REPORT)
     publish = next(b for b in page.button if b.label == "Publish the report")
     assert publish.disabled
     page = rate_on_page(page, "consensus", 1, 4, "All agreed")
@@ -180,6 +211,7 @@ def test_the_lead_writes_the_report_publishes_it_and_the_school_reads_it(distric
     assert not page.exception
 
     # an observation needs its size: refused, what was typed stays
+    open_tab(page, EVIDENCE)
     finding = district.finding_id(4, 1)
     page.selectbox(key="evidence-4:finding_id").set_value(finding)
     page.selectbox(key="evidence-4:source").set_value("observation")
@@ -201,7 +233,7 @@ def test_the_lead_writes_the_report_publishes_it_and_the_school_reads_it(distric
         [finding],
     ) == [("observation", "Walk-through of classrooms", 12, 20)]
 
-    page = click(page, "Publish the report")
+    page = click(open_tab(page, REPORT), "Publish the report")
     assert not page.exception, page.exception
     assert "The report was published: the school now reads it." in [
         s.value for s in page.success
@@ -231,8 +263,9 @@ def test_before_publication_the_school_page_shows_none_of_the_report(district):
     for path in ("pages/review.py", "pages/school_home.py"):
         page = page_as(district, "principal.a", path=path)
         assert not page.exception
-        assert not [text for text in shown(page) if "Secret draft" in text]
-    page = page_as(district, "principal.a")
+        seen = every_tab(page) if page.tabs else shown(page)
+        assert not [text for text in seen if "Secret draft" in text]
+    page = page_as(district, "principal.a", tab=REPORT)
     assert "once the report is published" in " ".join(i.value for i in page.info)
 
 
@@ -293,3 +326,22 @@ def test_a_row_of_my_reviews_opens_its_review(district):
     app.run()
     assert not app.exception
     assert app.title[0].value == "Alder Elementary review, 2030–\u206031"
+
+
+def test_a_tab_runs_once_it_is_opened_and_then_stays_built(district):
+    """A tab left unopened builds none of its forms; one opened before stays
+    built, so that what was typed in it and not yet saved is still there."""
+    page = page_as(district, "reviewer.lead")
+    assert page.session_state[TAB] == SELF
+    labels = {b.label for b in page.button}
+    assert not labels & {"Save your rating", "Save the consensus", "Add evidence"}
+    open_tab(page, YOURS)
+    assert [b.label for b in page.button].count("Save your rating") == 2
+    assert "Save the consensus" not in {b.label for b in page.button}
+    open_tab(page, REPORT)
+    labels = [b.label for b in page.button]
+    assert (labels.count("Save your rating"), labels.count("Save the consensus")) == (
+        2,
+        2,
+    )
+    assert "Add evidence" not in labels

@@ -372,3 +372,20 @@ def test_a_goal_written_outside_the_page_opens_in_change_and_history(demo):
     on_tab(page, HISTORY).selectbox(key="history").set_value(goal_id).run()
     assert not page.exception
     assert page.dataframe[-1].value["what"].tolist() == ["Create goal: created"]
+
+
+def test_a_tab_runs_once_opened_and_then_stays_built(demo):
+    """Closed tabs ask nothing until opened; an opened one is still sent when
+    another is open, so the browser keeps what was typed in it (a browser
+    test checks the text itself)."""
+    page = workspace(demo)
+    check_in = "Save this month's check-in"
+    assert [b.label for b in page.button].count(check_in) == 1
+
+    def comments() -> list[str]:
+        return [e.label for e in page.expander if e.label.startswith("Comments (")]
+
+    assert comments() == []
+    on_tab(page, GOALS)
+    assert comments()  # each goal's comments
+    assert [b.label for b in page.button].count(check_in) == 1
