@@ -16,7 +16,7 @@ views.figures(numbers.figures)
 left, right = st.columns([2, 1])
 with left:
     st.subheader("Latest consensus ratings, by standard")
-    st.plotly_chart(views.level_chart(numbers.consensus_counts, numbers.rating_scale))
+    views.chart(cached.district_levels_chart(store, user, today))
 with right:
     st.subheader(f"Reviews in {numbers.cycle}, by phase")
     st.dataframe(

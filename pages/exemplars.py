@@ -72,7 +72,7 @@ if central and shown[3]:
             "Struggling: the latest review rated the standard at or below the "
             "middle of the scale. Exemplars come from the whole district."
         )
-        st.plotly_chart(exemplar_views.district_figure(view), key="district-figure")
+        views.chart(cached.exemplars_chart(store, user), key="district-figure")
         exemplar_views.district_table(view)
 if central and shown[4]:
     with tabs[4]:

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from sqr_tracker import cached, district_views, review_calendar, session
+from sqr_tracker import cached, district_views, review_calendar, session, views
 from sqr_tracker.home import cycle_label, school_year
 
 store, user = session.require_page(__file__)
@@ -34,7 +34,7 @@ left, right = st.columns([1, 2])
 with left:
     district_views.phase_table(phases)
 with right:
-    st.plotly_chart(district_views.phase_chart(phases), key="calendar-phases")
+    views.chart(cached.phase_chart(store, user, year, today), key="calendar-phases")
 district_views.review_table(reviews, year)
 
 st.subheader("Reviewer workload")

@@ -17,7 +17,9 @@ from sqr_tracker import calibration as _calibration
 from sqr_tracker import calibration_views as _calibration_views
 from sqr_tracker import compliance as _compliance
 from sqr_tracker import desk_views as _desk_views
+from sqr_tracker import district_views as _district_views
 from sqr_tracker import evidence as _evidence
+from sqr_tracker import exemplar_views as _exemplar_views
 from sqr_tracker import exemplars as _exemplars
 from sqr_tracker import growth as _growth
 from sqr_tracker import growth_views as _growth_views
@@ -28,6 +30,7 @@ from sqr_tracker import review_calendar as _review_calendar
 from sqr_tracker import reviews as _reviews
 from sqr_tracker import support_desk as _support_desk
 from sqr_tracker import validity as _validity
+from sqr_tracker import views as _views
 from sqr_tracker.caching import cached_for_user
 from sqr_tracker.models import User
 from sqr_tracker.store import Store
@@ -60,7 +63,7 @@ def _relation_chart(store: Store, user: User | None, standard_id: int, measure_i
     """The chosen pair's chart, laid out once: a point for each school of a
     state is thousands."""
     relation = ratings_and_outcomes(store, user, standard_id, measure_id)
-    return _desk_views.relation_figure(relation).to_dict()
+    return _views.laid_out(_desk_views.relation_figure(relation))
 
 
 def _matrix_cells(store: Store, user: User | None):
@@ -87,6 +90,32 @@ due_years = cached_for_user(_review_calendar.due_years)
 cycle_reviews = cached_for_user(_review_calendar.cycle_reviews)
 workload = cached_for_user(_review_calendar.workload)
 conflicts = cached_for_user(_review_calendar.conflicts)
+
+
+def _phase_chart(store: Store, user: User | None, year: int, today: date):
+    """A cycle's reviews by phase as a chart, from the cached reviews."""
+    phases = _review_calendar.phase_counts(cycle_reviews(store, user, year, today))
+    return _views.laid_out(_district_views.phase_chart(phases))
+
+
+def _district_levels_chart(store: Store, user: User | None, today: date):
+    """The latest consensus ratings by standard, from the cached figures."""
+    numbers = district_numbers(store, user, today)
+    return _views.laid_out(
+        _views.level_chart(numbers.consensus_counts, numbers.rating_scale)
+    )
+
+
+def _exemplars_chart(store: Store, user: User | None):
+    """Struggling schools beside exemplars, from the cached district view."""
+    return _views.laid_out(_exemplar_views.district_figure(district_view(store, user)))
+
+
+# Charts a central office page draws on every rerun, laid out once.
+phase_chart = cached_for_user(_phase_chart)
+district_levels_chart = cached_for_user(_district_levels_chart)
+exemplars_chart = cached_for_user(_exemplars_chart)
+
 open_requests = cached_for_user(_support_desk.open_requests)
 request_to_answer = cached_for_user(_support_desk.request_to_answer)
 answer_times = cached_for_user(_support_desk.answer_times)
@@ -117,20 +146,27 @@ review_record = cached_for_user(_reviews.review_record, per_person=True)
 def _run_chart(store: Store, user: User | None, school_id: int, measure_id: int):
     """A measure's run chart, drawn from its cached story."""
     story = measure_story(store, user, school_id, measure_id)
-    return _growth_views.run_chart_figure(story).to_dict()
+    return _views.laid_out(_growth_views.run_chart_figure(story))
 
 
 def _status_grid(store: Store, user: User | None, school_id: int, today: date):
     """The status and change grid, drawn from the cached placing."""
     placed = status_and_change(store, user, school_id, today)
-    return _growth_views.grid_figure(placed).to_dict()
+    return _views.laid_out(_growth_views.grid_figure(placed))
+
+
+def _levels_chart(store: Store, user: User | None, school_id: int):
+    """The consensus levels across reviews, drawn from the cached growth."""
+    story = growth_across_reviews(store, user, school_id)
+    return _views.laid_out(_growth_views.levels_figure(story, story.labels))
 
 
 # Laying out a chart costs more than reading it back: a rerun reuses the figure,
-# kept as its dict (a plotly figure read back is checked afresh, property by
-# property; ``views.chart`` shows the dict as it is).
+# kept as plotly laid it out (a plotly figure read back is checked afresh,
+# property by property; ``views.chart`` shows it as it is).
 run_chart = cached_for_user(_run_chart)
 status_grid = cached_for_user(_status_grid)
+levels_chart = cached_for_user(_levels_chart)
 
 
 def _desk_figures(store: Store, user: User | None, today: date) -> dict:
@@ -151,7 +187,9 @@ answer_choices = cached_for_user(_answer_choices)
 
 def _calibration_chart(store: Store, user: User | None):
     """Agreement across every cycle as a chart, drawn from the cached answer."""
-    return _calibration_views.movement_chart(calibration(store, user, None)).to_dict()
+    return _views.laid_out(
+        _calibration_views.movement_chart(calibration(store, user, None))
+    )
 
 
 calibration_chart = cached_for_user(_calibration_chart)

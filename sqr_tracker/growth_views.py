@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sqr_tracker import exports
+from sqr_tracker import exports, views
 from sqr_tracker.evidence import strength_legend
 from sqr_tracker.growth import (
     Growth,
@@ -23,7 +23,7 @@ from sqr_tracker.home import cycle_label
 from sqr_tracker.measures import GRID_COLOURS
 from sqr_tracker.models import User
 from sqr_tracker.store import Store
-from sqr_tracker.views import plain
+from sqr_tracker.views import laid_out, plain
 
 # A colour-blind-safe palette for one line per standard.
 OKABE_ITO = [
@@ -47,8 +47,9 @@ def celebrate(growth: Growth) -> None:
         st.markdown(f"- {plain(sentence)}")
 
 
-def across_reviews(growth: Growth) -> None:
-    """A table of levels by review, and the same as lines."""
+def across_reviews(growth: Growth, chart: dict) -> None:
+    """A table of levels by review, and the same as lines (``chart``: the
+    ``levels_figure`` laid out, see ``views.laid_out``)."""
     if growth.table.empty:
         return
     labels = growth.labels
@@ -66,7 +67,7 @@ def across_reviews(growth: Growth) -> None:
     ]
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(f"{strength_legend()} The evidence column is the latest review's.")
-    st.plotly_chart(levels_figure(growth, labels), key="growth-lines")
+    views.chart(chart, key="growth-lines")
     if not growth.interim.empty:
         st.markdown("**The school's own self-reflection since the latest review**")
         st.dataframe(
@@ -397,7 +398,10 @@ def story_slides(
     slides = [
         (school, lambda: big_sentences(["Our growth, and the distance still to go."])),
         ("Celebrate growth, keep the bar high", lambda: big_sentences(story.words)),
-        ("Growth across reviews", lambda: across_reviews(story)),
+        (
+            "Growth across reviews",
+            lambda: across_reviews(story, laid_out(levels_figure(story, story.labels))),
+        ),
     ]
     for measure in measures:
         slides.append(

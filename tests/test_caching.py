@@ -426,7 +426,7 @@ def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, p
         getattr(cached, name) for name in dir(cached) if not name.startswith("_")
     ]
     questions = [f for f in wrapped if hasattr(f, "uncached")]
-    assert len(questions) == 49
+    assert len(questions) == 53
 
 
 def test_the_review_calendar_is_cached_per_user_and_sees_a_new_review(store, people):
@@ -661,6 +661,7 @@ def test_one_schools_pages_answer_as_the_package_does_on_a_demo_district(tmp_pat
         home,
         plans,
         reviews,
+        views,
     )
     from sqr_tracker.demo import build_demo_file
 
@@ -696,12 +697,17 @@ def test_one_schools_pages_answer_as_the_package_does_on_a_demo_district(tmp_pat
                 _same(cached.measure_story(store, user, school_id, measure_id), story)
                 _same(
                     cached.run_chart(store, user, school_id, measure_id),
-                    growth_views.run_chart_figure(story).to_dict(),
+                    views.laid_out(growth_views.run_chart_figure(story)),
                 )
             placed = growth.status_and_change(store, user, school_id, today)
             _same(
                 cached.status_grid(store, user, school_id, today),
-                growth_views.grid_figure(placed).to_dict(),
+                views.laid_out(growth_views.grid_figure(placed)),
+            )
+            story = growth.growth_across_reviews(store, user, school_id)
+            _same(
+                cached.levels_chart(store, user, school_id),
+                views.laid_out(growth_views.levels_figure(story, story.labels)),
             )
             goals = plans.school_plan(store, user, school_id, today).goals["id"]
             for goal_id in goals.astype(int):
@@ -718,7 +724,7 @@ def test_one_schools_pages_answer_as_the_package_does_on_a_demo_district(tmp_pat
         found = calibration.calibration(store, office, None)
         _same(
             cached.calibration_chart(store, office),
-            calibration_views.movement_chart(found).to_dict(),
+            views.laid_out(calibration_views.movement_chart(found)),
         )
         assert home.school_glance is cached.school_glance.uncached
         assert evidence.school_evidence is cached.school_evidence.uncached

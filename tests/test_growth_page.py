@@ -6,10 +6,15 @@ import json
 import os
 from datetime import date
 
+import numpy as np
+import orjson
+import plotly.graph_objects as go
+import plotly.io
+import plotly.tools
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import evidence, growth, growth_views
+from sqr_tracker import evidence, growth, growth_views, views
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
@@ -104,3 +109,26 @@ def test_the_charts_shown_are_the_ones_plotly_lays_out_and_checks(page):
     for app in (page, page.run()):
         shown = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
         assert shown == want
+
+
+def test_a_laid_out_chart_is_written_out_as_it_is():
+    """``views.laid_out`` keeps plain JSON values, which orjson writes out as
+    they are: the figure's own dict holds an array of objects (the points'
+    names), which would send plotly walking every value first. What the
+    browser gets is the same."""
+    names = np.array([f"School {n}" for n in range(50)], dtype=object)
+    figure = go.Figure(go.Scatter(x=np.arange(50.0), y=np.arange(50.0), text=names))
+    spec = views.laid_out(figure)
+    options = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    with pytest.raises(TypeError):
+        orjson.dumps(figure.to_dict(), option=options)
+    assert json.loads(orjson.dumps(spec, option=options)) == json.loads(
+        figure.to_json()
+    )
+    shown = plotly.io.to_json(
+        plotly.tools.return_figure_from_figure_or_data(
+            views._LaidOut(spec), validate_figure=True
+        ),
+        validate=False,
+    )
+    assert json.loads(shown) == json.loads(figure.to_json())

@@ -119,6 +119,10 @@ CALLS = {
     "review_record": lambda s, u: [(r,) for r in list(reviews.review_choices(s, u))],
     "run_chart": lambda s, u: [(_school(s, u), m) for m in _measures(s, u)],
     "status_grid": lambda s, u: [(_school(s, u), TODAY)],
+    "levels_chart": lambda s, u: [(_school(s, u),)],
+    "phase_chart": lambda s, u: [(YEAR, TODAY)],
+    "district_levels_chart": lambda s, u: [(TODAY,)],
+    "exemplars_chart": lambda s, u: [()],
     "calibration_chart": lambda s, u: [()],
     "calibration_movement": lambda s, u: [
         (by, figure)
