@@ -62,7 +62,10 @@ if allowed(store, user, Action.SELF_REFLECT, school_id=school_id):
             store, user, school_id, *growth.rating_choices(store, user)
         )
 st.subheader("The school's self-reflection beside the team's")
-evidence_views.self_gap(cached.school_self_gap(store, user, school_id))
+evidence_views.self_gap(
+    cached.school_self_gap(store, user, school_id),
+    cached.self_gap_table(store, user, school_id),
+)
 st.subheader(f"This year's work ({home.cycle_label(home.school_year(today))})")
 growth_views.year_of_work(work)
 

@@ -29,7 +29,7 @@ district_views.due_table(review_calendar.with_status(due, statuses), year)
 
 st.subheader(f"Reviews in {cycle}, by phase")
 reviews = cached.cycle_reviews(store, user, year, today)
-phases = review_calendar.phase_counts(reviews)
+phases = cached.cycle_phases(store, user, year, today)
 left, right = st.columns([1, 2])
 with left:
     district_views.phase_table(phases)

@@ -92,9 +92,14 @@ workload = cached_for_user(_review_calendar.workload)
 conflicts = cached_for_user(_review_calendar.conflicts)
 
 
+def _cycle_phases(store: Store, user: User | None, year: int, today: date):
+    """A cycle's reviews counted by phase, from the cached reviews."""
+    return _review_calendar.phase_counts(cycle_reviews(store, user, year, today))
+
+
 def _phase_chart(store: Store, user: User | None, year: int, today: date):
-    """A cycle's reviews by phase as a chart, from the cached reviews."""
-    phases = _review_calendar.phase_counts(cycle_reviews(store, user, year, today))
+    """The same counts as a chart."""
+    phases = cycle_phases(store, user, year, today)
     return _views.laid_out(_district_views.phase_chart(phases))
 
 
@@ -111,7 +116,8 @@ def _exemplars_chart(store: Store, user: User | None):
     return _views.laid_out(_exemplar_views.district_figure(district_view(store, user)))
 
 
-# Charts a central office page draws on every rerun, laid out once.
+# Counts and charts a central office page draws on every rerun, made once.
+cycle_phases = cached_for_user(_cycle_phases)
 phase_chart = cached_for_user(_phase_chart)
 district_levels_chart = cached_for_user(_district_levels_chart)
 exemplars_chart = cached_for_user(_exemplars_chart)
@@ -153,6 +159,15 @@ def _status_grid(store: Store, user: User | None, school_id: int, today: date):
     """The status and change grid, drawn from the cached placing."""
     placed = status_and_change(store, user, school_id, today)
     return _views.laid_out(_growth_views.grid_figure(placed))
+
+
+def _self_gap_table(store: Store, user: User | None, school_id: int):
+    """The school's self vs team gaps as the page's table (a pivot of every
+    review's words), from the cached gaps."""
+    return _evidence.gap_table(school_self_gap(store, user, school_id))
+
+
+self_gap_table = cached_for_user(_self_gap_table)
 
 
 def _levels_chart(store: Store, user: User | None, school_id: int):

@@ -4,6 +4,7 @@ page. Group names people typed are escaped, never rendered as Markdown."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from sqr_tracker import evidence
@@ -31,12 +32,12 @@ def evidence_expander(found: ReviewEvidence | None) -> None:
             st.caption(plain(rule))
 
 
-def self_gap(gap: SelfGap) -> None:
-    """The school's self-reflection beside the team's, review by review."""
+def self_gap(gap: SelfGap, table: pd.DataFrame) -> None:
+    """The school's self-reflection beside the team's, review by review
+    (``table``: ``evidence.gap_table`` of the gaps)."""
     st.markdown(plain(gap.sentence))
     if gap.gaps.empty:
         return
-    table = evidence.gap_table(gap)
     st.dataframe(
         table,
         hide_index=True,

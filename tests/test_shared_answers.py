@@ -120,6 +120,8 @@ CALLS = {
     "run_chart": lambda s, u: [(_school(s, u), m) for m in _measures(s, u)],
     "status_grid": lambda s, u: [(_school(s, u), TODAY)],
     "levels_chart": lambda s, u: [(_school(s, u),)],
+    "self_gap_table": lambda s, u: [(_school(s, u),)],
+    "cycle_phases": lambda s, u: [(YEAR, TODAY)],
     "phase_chart": lambda s, u: [(YEAR, TODAY)],
     "district_levels_chart": lambda s, u: [(TODAY,)],
     "exemplars_chart": lambda s, u: [()],
