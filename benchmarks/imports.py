@@ -16,20 +16,19 @@ check and write.
   rows written in one transaction with their history entry.
 - import again, every row unchanged: the same file a second time (checked and
   compared, nothing written).
-
-The floor is DuckDB reading the same file with ``read_csv`` into a plain table,
-on a connection of its own. Target: an import at most 2x its floor. Each
-figure is the median of ``--repeats`` runs (each pair of imports on a fresh
-copy of the district).
-
-- the same change in DuckDB alone: what the write itself takes, with no check
-  at all, beside the same floor: on a fresh copy of the district, one
-  transaction reads the file with ``read_csv`` into a table, finds each row's
-  stored rating by its school's code, cycle, standard's code, kind of rater
-  and reviewer's email, and the level by its label, sets the level, version,
+- the same change in DuckDB alone (no checks): what the write itself takes,
+  with no check at all. On a fresh copy of the district, one transaction
+  reads the file with ``read_csv`` into a table, finds each row's stored
+  rating by its school's code, cycle, standard's code, kind of rater and
+  reviewer's email, and the level by its label, sets the level, version,
   writer and time of every rating, and commits. No cell is checked, no
   problem could be named and nothing is compared, so no import can be
   quicker than this.
+
+The floor of each is DuckDB reading the same file with ``read_csv`` into a
+plain table, on a connection of its own. Target: an import at most 2x its
+floor (none is set for DuckDB alone). Each figure is the median of
+``--repeats`` runs (each pair of imports on a fresh copy of the district).
 """
 
 from __future__ import annotations

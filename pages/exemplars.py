@@ -41,14 +41,9 @@ if central:
         else "Across the district"
     )
     names += [across, "Visit requests"]
-# A tab runs once it is opened: each asks questions of its own across the
-# district.
-key = "exemplars:tab"
-tabs = st.tabs(names, key=key, on_change="rerun")
-shown = [
-    views.built(key, name, tab.open) for name, tab in zip(names, tabs, strict=True)
-]
-
+# Each tab asks questions of its own across the district: built once opened
+# (see views.lazy_tabs).
+tabs, shown = zip(*views.lazy_tabs(names, exemplar_views.TABS, school_id), strict=True)
 if shown[0]:
     with tabs[0]:
         found = cached.find_exemplars(store, user, school_id, standard_id, today)

@@ -54,7 +54,7 @@ growth_views.download_buttons(store, user, school_id, school["name"], today)
 st.subheader("Celebrate growth, keep the bar high")
 growth_views.celebrate(story)
 st.subheader("Growth across reviews")
-growth_views.across_reviews(story, cached.levels_chart(store, user, school_id))
+growth_views.across_reviews(story, cached.growth_lines(store, user, school_id))
 evidence_views.evidence_expander(cached.school_evidence(store, user, school_id))
 if allowed(store, user, Action.SELF_REFLECT, school_id=school_id):
     with st.expander("Record a self-reflection between reviews"):

@@ -25,9 +25,9 @@ if record.can.plan_dates:
 review_views.team_and_focus(record)
 
 names = review_views.sections(record)
-# A tab runs once it is opened: the ratings, report and evidence tabs each
-# hold a form for every focus standard.
-tabs = st.tabs(names, key=review_views.TABS, on_change="rerun")
+# The ratings, report and evidence tabs each hold a form for every focus
+# standard: built once opened (see views.lazy_tabs).
+tabs = views.lazy_tabs(names, review_views.TABS, review_id)
 sections = {
     review_views.SELF: lambda: review_views.self_reflection(store, user, record),
     review_views.YOURS: lambda: review_views.my_ratings(store, user, record),
@@ -35,7 +35,7 @@ sections = {
     review_views.REPORT: lambda: review_views.report(store, user, record),
     review_views.EVIDENCE: lambda: review_views.evidence(store, user, record),
 }
-for name, tab in zip(names, tabs, strict=True):
-    if views.built(review_views.TABS, name, tab.open):
+for name, (tab, shown) in zip(names, tabs, strict=True):
+    if shown:
         with tab:
             sections[name]()

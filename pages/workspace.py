@@ -24,15 +24,10 @@ if can_edit:
 
 names = ["This month's check-in", "Goals", "Change the plan", "Calendar",
          "Latest review", "Support", "History"]  # fmt: skip
-# A tab runs once it is opened (each holds forms for every goal), then stays
-# built while the page is open, so that what was typed in it and not yet saved
-# is kept when another tab is opened.
-tabs = st.tabs(names, key="plan:tab", on_change="rerun")
-check_in, goals, change, calendar, review, support, history = tabs
-shown = [
-    views.built("plan:tab", name, tab.open)
-    for name, tab in zip(names, tabs, strict=True)
-]
+# Each tab holds forms for every goal: built once opened (see views.lazy_tabs).
+(check_in, goals, change, calendar, review, support, history), shown = zip(
+    *views.lazy_tabs(names, "plan:tab", school_id), strict=True
+)
 if shown[0]:
     with check_in:
         plan_views.check_in_editor(store, user, school_id, plan.due(today), can_edit)

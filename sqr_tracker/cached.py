@@ -170,10 +170,9 @@ def _self_gap_table(store: Store, user: User | None, school_id: int):
 self_gap_table = cached_for_user(_self_gap_table)
 
 
-def _levels_chart(store: Store, user: User | None, school_id: int):
+def _growth_lines(store: Store, user: User | None, school_id: int):
     """The consensus levels across reviews, drawn from the cached growth."""
-    story = growth_across_reviews(store, user, school_id)
-    return _views.laid_out(_growth_views.levels_figure(story, story.labels))
+    return _growth_views.growth_lines(growth_across_reviews(store, user, school_id))
 
 
 # Laying out a chart costs more than reading it back: a rerun reuses the figure,
@@ -181,7 +180,7 @@ def _levels_chart(store: Store, user: User | None, school_id: int):
 # property by property; ``views.chart`` shows it as it is).
 run_chart = cached_for_user(_run_chart)
 status_grid = cached_for_user(_status_grid)
-levels_chart = cached_for_user(_levels_chart)
+growth_lines = cached_for_user(_growth_lines)
 
 
 def _desk_figures(store: Store, user: User | None, today: date) -> dict:

@@ -154,7 +154,10 @@ def _csv_columns(
     if len(data) <= _SMALL:
         return _csv_by_python(text), encoding
     data = text.encode("utf-8") if encoding == CP1252 else data
-    try:  # blank lines keep their row number here, and ragged rows are named
+    # A large file Arrow cannot read: not UTF-8, rows of unequal length, or a
+    # line holding only spaces. Blank lines keep their number here too, and a
+    # ragged row is named.
+    try:
         frame = pd.read_csv(
             io.BytesIO(data),
             header=None,

@@ -16,13 +16,14 @@ from sqr_tracker.exemplars import Exemplars, SameWork
 from sqr_tracker.models import SupportKind, User
 from sqr_tracker.plan_forms import field_problem, outcome_messages, submit_form
 from sqr_tracker.store import Store
-from sqr_tracker.views import built, page_of, plain, rows_height, when
+from sqr_tracker.views import lazy_expander, page_of, plain, rows_height, when
 
 # How many exemplars are drawn as cards; the rest are listed in a table.
 CARDS = 5
 # The most schools a list here sends at once; a longer list is shown a page at
 # a time (a state has thousands of exemplars and of schools sharing the work).
 PAGE_ROWS = 100
+TABS = "exemplars:tab"  # the key of the page's tabs
 
 
 def exemplar_cards(
@@ -51,13 +52,12 @@ def exemplar_cards(
             _strengths(row.strengths, found.standard["code"])
             _contact(row.principal, row.principal_email)
             if can_ask:
-                # A form is built once its expander is opened: five closed
-                # forms would be laid out and sent on every rerun.
-                key = visit_opened(row.school_id)
-                with st.expander(
-                    "Ask for a visit or a pairing", key=key, on_change="rerun"
-                ) as asking:
-                    if built(key, "form", asking.open):
+                # Five closed forms would be laid out and sent on every rerun.
+                asking, shown = lazy_expander(
+                    "Ask for a visit or a pairing", visit_expander_key(row.school_id)
+                )
+                if shown:
+                    with asking:
                         visit_form(store, user, found, row, goals)
     rest = found.table.iloc[CARDS:]
     if not rest.empty:
@@ -95,7 +95,7 @@ def _contact(name: object, email: object) -> None:
         st.caption("No active principal is listed: ask the central office.")
 
 
-def visit_opened(school_id: int) -> str:
+def visit_expander_key(school_id: int) -> str:
     """The key of the expander that holds the visit form for one exemplar."""
     return f"visit-{school_id}:open"
 

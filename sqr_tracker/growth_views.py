@@ -47,9 +47,9 @@ def celebrate(growth: Growth) -> None:
         st.markdown(f"- {plain(sentence)}")
 
 
-def across_reviews(growth: Growth, chart: dict) -> None:
+def across_reviews(growth: Growth, chart: dict | None) -> None:
     """A table of levels by review, and the same as lines (``chart``: the
-    ``levels_figure`` laid out, see ``views.laid_out``)."""
+    ``growth_lines`` of the same growth)."""
     if growth.table.empty:
         return
     labels = growth.labels
@@ -88,6 +88,14 @@ def _change(steps: object) -> str:
     if steps == 0:
         return "held"
     return f"▲ {steps}" if steps > 0 else f"▼ {-steps}"
+
+
+def growth_lines(growth: Growth) -> dict | None:
+    """``levels_figure`` laid out (``views.laid_out``); None when no review
+    was published, which ``across_reviews`` then shows nothing of."""
+    if growth.table.empty:
+        return None
+    return laid_out(levels_figure(growth, growth.labels))
 
 
 def levels_figure(growth: Growth, labels: dict[int, str]) -> go.Figure:
@@ -400,7 +408,7 @@ def story_slides(
         ("Celebrate growth, keep the bar high", lambda: big_sentences(story.words)),
         (
             "Growth across reviews",
-            lambda: across_reviews(story, laid_out(levels_figure(story, story.labels))),
+            lambda: across_reviews(story, growth_lines(story)),
         ),
     ]
     for measure in measures:

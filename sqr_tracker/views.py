@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -177,15 +178,41 @@ def _shortened(name: str, limit: int = 48) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip(" ,") + "…"
 
 
-def built(key: str, part: str, is_open: bool | None) -> bool:
-    """Whether to build one part of a page that is shown on demand (a tab or
-    an expander whose state ``key`` tracks): while it is open, and ever after
-    in the session once it has been, so that what was typed in it and not yet
-    saved stays in the browser when it is closed again."""
-    seen = st.session_state.setdefault(f"{key}:built", set())
-    if is_open:
-        seen.add(part)
-    return part in seen
+def lazy_tabs(names: list[str], key: str, subject: object) -> list[tuple[Any, bool]]:
+    """Tabs built on demand: each tab with whether to build it now. A tab is
+    built once it is opened and then on every run while the page shows the
+    same ``subject`` (a school, a review), so that what was typed in it and
+    not yet saved stays in the browser when another tab is opened. Another
+    subject, or a new visit to the page, starts again from the open tab."""
+    fresh = key not in st.session_state
+    tabs = st.tabs(names, key=key, on_change="rerun")
+    opened = _opened(key, subject, fresh)
+    for name, tab in zip(names, tabs, strict=True):
+        if tab.open is not False:  # None: not tracked, so shown
+            opened.add(name)
+    return [(tab, name in opened) for name, tab in zip(names, tabs, strict=True)]
+
+
+def lazy_expander(label: str, key: str) -> tuple[Any, bool]:
+    """An expander and whether to build what it holds: once it is opened, and
+    then while the page stays open (closing it keeps what was typed in it)."""
+    fresh = key not in st.session_state
+    box = st.expander(label, key=key, on_change="rerun")
+    opened = _opened(key, None, fresh)
+    if box.open is not False:
+        opened.add(label)
+    return box, label in opened
+
+
+def _opened(key: str, subject: object, fresh: bool) -> set[str]:
+    """The parts of the widget ``key`` opened so far for ``subject``, none if
+    ``fresh``: Streamlit forgets a widget that a run does not show, so a
+    widget it holds no state for is on a new visit to its page."""
+    held = st.session_state.get(f"{key}:opened")
+    if fresh or held is None or held[0] != subject:
+        held = (subject, set())
+        st.session_state[f"{key}:opened"] = held
+    return held[1]
 
 
 def rows_height(rows: int) -> int:

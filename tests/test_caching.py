@@ -706,8 +706,9 @@ def test_one_schools_pages_answer_as_the_package_does_on_a_demo_district(tmp_pat
                 views.laid_out(growth_views.grid_figure(placed)),
             )
             story = growth.growth_across_reviews(store, user, school_id)
+            assert not story.table.empty
             _same(
-                cached.levels_chart(store, user, school_id),
+                cached.growth_lines(store, user, school_id),
                 views.laid_out(growth_views.levels_figure(story, story.labels)),
             )
             goals = plans.school_plan(store, user, school_id, today).goals["id"]

@@ -329,7 +329,7 @@ def district(tmp_path, monkeypatch) -> Store:
     opened.close()
 
 
-GOALS, CHANGE = "Goals", "Change the plan"  # the plan's tabs: only the open one runs
+GOALS, CHANGE = "Goals", "Change the plan"  # the plan's tabs, built once opened
 
 
 def _workspace(store: Store, tab: str, email: str = "principal.a@test.sqr") -> AppTest:

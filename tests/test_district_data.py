@@ -504,7 +504,7 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them(filled):
     }
 
 
-@pytest.mark.parametrize("blank", ["", "\n"], ids=["by arrow", "with a blank line"])
+@pytest.mark.parametrize("blank", ["", "\n"], ids=["no blank line", "a blank line"])
 def test_a_large_file_numbers_its_rows_the_same_way(filled, blank):
     """Files over a megabyte are read by Arrow's reader, which reads a blank
     line as a row of empty cells so that it keeps its number: rows count the

@@ -36,9 +36,11 @@ def page_as(store: Store, email: str) -> AppTest:
 
 
 def open_tab(page: AppTest, label: str) -> AppTest:
-    """The page with one of its tabs open (only the open tab runs)."""
-    page.session_state["exemplars:tab"] = label
-    return page.run()
+    """The page with one of its tabs open (a tab is built once opened)."""
+    page.session_state[exemplar_views.TABS] = label
+    page.run()
+    assert not page.exception, page.exception
+    return page
 
 
 def first_exemplar(store: Store, principal) -> pd.Series:
@@ -87,7 +89,7 @@ def test_a_visit_request_reaches_the_central_office_and_the_plan(store):
     principal = store.user_by_email("principal@demo.sqr")
     first = first_exemplar(store, principal)
     form = f"visit-{first['school_id']}"
-    page.session_state[exemplar_views.visit_opened(first["school_id"])] = True
+    page.session_state[exemplar_views.visit_expander_key(first["school_id"])] = True
     page.run()  # the form is built once its expander is open
     page.radio(key=f"{form}:kind").set_value("pairing")
     page.text_area(key=f"{form}:need").set_value("Pair our restorative practice leads.")
@@ -113,26 +115,41 @@ def test_a_visit_request_reaches_the_central_office_and_the_plan(store):
     assert table["peer_school"].iloc[0] == first["school"]
 
 
-def test_a_tab_runs_once_it_is_opened_and_then_stays_built(store):
+def same_work_tables(page: AppTest) -> list[pd.DataFrame]:
+    return [d.value for d in page.dataframe if "shared" in d.value.columns]
+
+
+def test_a_tab_is_built_once_opened_and_then_kept(store):
     """A tab left unopened asks nothing; one opened before stays built, so
     that what was typed in it is still there when it is opened again."""
     page = page_as(store, "principal@demo.sqr")
-    assert card_titles(page) and not page.text_input and not page.dataframe[1:]
+    assert card_titles(page) and not page.text_input and not same_work_tables(page)
     open_tab(page, "Working on the same thing")
-    assert not page.exception
     assert card_titles(page) and not page.text_input
     principal = store.user_by_email("principal@demo.sqr")
     standard = page.selectbox(key=f"standard:{principal.school_id}").value
     same = exemplars.working_on_the_same(
         store, principal, principal.school_id, standard
     )
-    shared = [d.value for d in page.dataframe if "shared" in d.value.columns]
-    assert [frame["school"].tolist() for frame in shared] == [
-        same.table["school"].head(exemplar_views.PAGE_ROWS).tolist()
-    ]
+    expected = same.table["school"].head(exemplar_views.PAGE_ROWS).tolist()
+    assert [t["school"].tolist() for t in same_work_tables(page)] == [expected]
     open_tab(page, "Practice library")
     assert [t.key for t in page.text_input] == ["practice-words"]
-    assert card_titles(page) and shared
+    assert card_titles(page)
+    assert [t["school"].tolist() for t in same_work_tables(page)] == [expected]
+
+
+def test_another_school_starts_again_from_the_open_tab(store):
+    page = page_as(store, "central.office@demo.sqr")
+    open_tab(page, "Practice library")
+    assert card_titles(page) and page.text_input
+    chooser = page.selectbox(key="school")
+    ids = store.frame("SELECT id FROM schools ORDER BY id")["id"].tolist()
+    chooser.set_value(next(i for i in ids if i != chooser.value)).run()
+    assert not page.exception, page.exception
+    assert page.session_state[exemplar_views.TABS] == "Practice library"
+    assert [t.key for t in page.text_input] == ["practice-words"]
+    assert not card_titles(page)
 
 
 def test_a_visit_form_is_built_once_its_expander_is_opened(store):
@@ -141,7 +158,7 @@ def test_a_visit_form_is_built_once_its_expander_is_opened(store):
     first = first_exemplar(store, principal)
     sending = "Send to the central office"
     assert not [b for b in page.button if b.label == sending]
-    opened = exemplar_views.visit_opened(first["school_id"])
+    opened = exemplar_views.visit_expander_key(first["school_id"])
     page.session_state[opened] = True
     page.run()
     assert [b.label for b in page.button].count(sending) == 1

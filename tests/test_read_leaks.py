@@ -25,7 +25,7 @@ from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import actions
+from sqr_tracker import actions, exemplar_views, review_views
 from sqr_tracker.models import Role
 from sqr_tracker.navigation import pages_for
 from sqr_tracker.session import DEMO_USER_KEY
@@ -313,14 +313,23 @@ def open_page(store: Store, name: str, path: str) -> AppTest:
 
 # The choices that change whose data a page shows.
 PICKERS = ("School", "Review")
-# Tabs that run only when open (``on_change="rerun"``), by key.
-LAZY_TABS = ("plan:tab", "review:tab", "exemplars:tab")
+# Tabs built once opened (``views.lazy_tabs``), by key.
+LAZY_TABS = ("plan:tab", review_views.TABS, exemplar_views.TABS)
+# Expanders built once opened (``views.lazy_expander``): the exemplars' visit forms.
+LAZY_EXPANDER = re.compile(r"visit-[0-9]+:open")
 
 
 def every_tab(page: AppTest, files: dict | None = None) -> list[Sent]:
-    """What the page sends with each of its lazy tabs open in turn (its last
-    run's, for a page without them)."""
+    """What the page sends with each of its lazy tabs open in turn, and its
+    lazy expanders open (its last run's, for a page without them)."""
     found = sent(page, files)
+    closed = [k for k in page.session_state.to_dict() if LAZY_EXPANDER.fullmatch(k)]
+    if closed:
+        for key in closed:
+            page.session_state[key] = True
+        page.run()
+        assert not page.exception, page.exception
+        found += sent(page, files)
     for key in LAZY_TABS:
         labels = [node.label for node in page._tree if node.type == "tab"]
         if key not in page.session_state or not labels:
@@ -408,7 +417,7 @@ def test_searching_the_practice_library_finds_no_plan_of_another_school(
     district, files, name, others
 ):
     page = open_page(district, name, "pages/exemplars.py")
-    page.session_state["exemplars:tab"] = "Practice library"
+    page.session_state[exemplar_views.TABS] = "Practice library"
     page.run()
     page.text_input(key="practice-words").input("ZZ-LEAK").run()
     assert not page.exception
@@ -439,5 +448,6 @@ def test_the_decoding_reads_table_cells_charts_and_downloads(district, files):
     assert any(s.kind == "plotly_chart" and s.field.endswith(".json") for s in story)
     plan = every_tab(open_page(district, "principal.a", "pages/workspace.py"), files)
     escaped = [s for s in leaks(plan, [mark(1, "SUPPORT")]) if s.kind == "markdown"]
-    # Sent on every run once the Support tab has been opened, the same each time.
-    assert {s.text for s in escaped} == {r"**ZZ\-LEAK\-ALDER\-SUPPORT**"}
+    # Sent in every run once the Support tab is open, and kept: with Support
+    # open, then with History.
+    assert [s.text for s in escaped] == [r"**ZZ\-LEAK\-ALDER\-SUPPORT**"] * 2

@@ -119,7 +119,7 @@ CALLS = {
     "review_record": lambda s, u: [(r,) for r in list(reviews.review_choices(s, u))],
     "run_chart": lambda s, u: [(_school(s, u), m) for m in _measures(s, u)],
     "status_grid": lambda s, u: [(_school(s, u), TODAY)],
-    "levels_chart": lambda s, u: [(_school(s, u),)],
+    "growth_lines": lambda s, u: [(_school(s, u),)],
     "self_gap_table": lambda s, u: [(_school(s, u),)],
     "cycle_phases": lambda s, u: [(YEAR, TODAY)],
     "phase_chart": lambda s, u: [(YEAR, TODAY)],

@@ -33,8 +33,8 @@ TABS = ["This month's check-in", GOALS, CHANGE, "Calendar", "Latest review",
 
 
 def workspace(store: Store, email: str = SITE_TEAM, tab: str | None = None) -> AppTest:
-    """The page, signed in, on its first tab or on ``tab`` (only the open tab's
-    content runs)."""
+    """The page, signed in, on its first tab or on ``tab`` (a tab is built
+    once opened)."""
     page = AppTest.from_file("../pages/workspace.py", default_timeout=30)
     page.session_state[DEMO_USER_KEY] = store.user_by_email(email).id
     if tab is not None:
@@ -374,7 +374,7 @@ def test_a_goal_written_outside_the_page_opens_in_change_and_history(demo):
     assert page.dataframe[-1].value["what"].tolist() == ["Create goal: created"]
 
 
-def test_a_tab_runs_once_opened_and_then_stays_built(demo):
+def test_a_tab_is_built_once_opened_and_then_kept(demo):
     """Closed tabs ask nothing until opened; an opened one is still sent when
     another is open, so the browser keeps what was typed in it (a browser
     test checks the text itself)."""
