@@ -17,7 +17,7 @@ from sqr_tracker.calibration import (
     Calibration,
 )
 from sqr_tracker.home import cycle_label
-from sqr_tracker.views import downloads, figures, plain, rows_height
+from sqr_tracker.views import across, downloads, figures, plain, rows_height
 
 # Okabe and Ito's colour-blind-safe colours (yellow left out: too pale on white).
 STANDARD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9",
@@ -164,13 +164,13 @@ def movement_chart(found: Calibration) -> go.Figure:
         hovertemplate="%{y:.0%} of %{customdata[0]} ratings<extra>All</extra>",
     )
     bound = found.limits["calibration_agreement_below"]
-    figure.add_hline(
-        y=bound,
-        line={"dash": "dash", "color": "#777777", "width": 1},
-        annotation_text=f"flagged below {bound:.0%}",
-        annotation_position="bottom right",
-    )
+    line, label = across(
+        bound, {"dash": "dash", "color": "#777777", "width": 1},
+        f"flagged below {bound:.0%}", below=True,
+    )  # fmt: skip
     figure.update_layout(
+        shapes=[line],
+        annotations=[label],
         height=360,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         yaxis={"title": "exact agreement with the consensus", "tickformat": ".0%",

@@ -166,12 +166,10 @@ def run_chart_figure(story: MeasureStory) -> go.Figure:
         line={"color": "#4d4d4d"},
         marker={"size": 6},
     )
-    figure.add_hline(
-        y=chart.median,
-        line_dash="dash",
-        line_color="#7f7f7f",
-        annotation_text=f"median {chart.median:g}",
+    line, label = views.across(
+        chart.median, {"color": "#7f7f7f", "dash": "dash"}, f"median {chart.median:g}"
     )
+    shapes, labels = [line], [label]
     for signal in chart.signals:
         part = chart.values.iloc[signal.start : signal.end + 1]
         good = chart.is_favourable(signal)
@@ -188,20 +186,14 @@ def run_chart_figure(story: MeasureStory) -> go.Figure:
             },
         )
     for event in story.events.itertuples():
-        figure.add_vline(
-            x=pd.Timestamp(event.happened_on), line_dash="dot", line_color="#999999"
-        )
-        figure.add_annotation(
-            x=pd.Timestamp(event.happened_on),
-            y=1,
-            yref="paper",
-            text=event.kind,
-            showarrow=False,
-            textangle=-90,
-            xanchor="right",
-            font={"size": 10},
-        )
+        day = pd.Timestamp(event.happened_on)
+        shapes.append(views.upright(day, {"color": "#999999", "dash": "dot"}))
+        labels.append({"x": day, "y": 1, "yref": "paper", "text": event.kind,
+                       "showarrow": False, "textangle": -90, "xanchor": "right",
+                       "font": {"size": 10}})  # fmt: skip
     figure.update_layout(
+        shapes=shapes,
+        annotations=labels,
         height=360,
         margin={"l": 10, "r": 10, "t": 20, "b": 10},
         legend={"orientation": "h", "y": -0.2},
@@ -272,15 +264,17 @@ def grid_figure(placed: pd.DataFrame) -> go.Figure:
         .groupby(["status_level", "change_level"])["measure"]
         .apply("<br>".join)
     )
-    for (status, change), names in cells.items():
-        figure.add_annotation(
-            x=CHANGE_WORDS[int(change)],
-            y=STATUS_WORDS[int(status)],
-            text=names,
-            showarrow=False,
-            font={"size": 11},
-        )
     figure.update_layout(
+        annotations=[
+            {
+                "x": CHANGE_WORDS[int(change)],
+                "y": STATUS_WORDS[int(status)],
+                "text": names,
+                "showarrow": False,
+                "font": {"size": 11},
+            }
+            for (status, change), names in cells.items()
+        ],  # fmt: skip
         height=420,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis_title="change from last year",

@@ -118,6 +118,26 @@ def review_glance(glance: SchoolGlance) -> None:
             right.text(row.areas_for_growth or "None recorded")
 
 
+# Lines across a chart and their labels, as plotly's ``add_hline`` and
+# ``add_vline`` write them: each of those calls checks every shape the figure
+# already holds again (about 9 ms a line), so a chart is given them in one go.
+def across(y: float, line: dict, text: str, below: bool = False) -> tuple[dict, dict]:
+    """A horizontal line at ``y`` the width of the plot, labelled at its right
+    end, above the line (or below it)."""
+    shape = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1,
+             "yref": "y", "y0": y, "y1": y, "line": line}  # fmt: skip
+    label = {"text": text, "showarrow": False, "xref": "x domain", "x": 1,
+             "xanchor": "right", "yref": "y", "y": y,
+             "yanchor": "top" if below else "bottom"}  # fmt: skip
+    return shape, label
+
+
+def upright(x: object, line: dict) -> dict:
+    """A vertical line at ``x`` the height of the plot."""
+    return {"type": "line", "xref": "x", "x0": x, "x1": x,
+            "yref": "y domain", "y0": 0, "y1": 1, "line": line}  # fmt: skip
+
+
 def laid_out(figure: go.Figure) -> dict:
     """A figure as plotly lays it out for the browser, in plain JSON values
     (``chart`` shows it): what a cached chart keeps."""

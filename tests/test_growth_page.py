@@ -8,6 +8,7 @@ from datetime import date
 
 import numpy as np
 import orjson
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io
 import plotly.tools
@@ -132,3 +133,22 @@ def test_a_laid_out_chart_is_written_out_as_it_is():
         validate=False,
     )
     assert json.loads(shown) == json.loads(figure.to_json())
+
+
+@pytest.mark.parametrize("below", [False, True], ids=["label above", "label below"])
+def test_lines_across_a_chart_are_the_ones_plotly_draws(below):
+    """``views.across`` and ``views.upright`` give a chart the shapes and
+    labels that plotly's ``add_hline`` and ``add_vline`` would, all at once."""
+    day = pd.Timestamp("2025-03-01")
+    drawn = go.Figure(go.Scatter(x=[day, day + pd.Timedelta(days=30)], y=[1, 3]))
+    given = go.Figure(drawn)
+    line = {"color": "#7f7f7f", "dash": "dash", "width": 1}
+    drawn.add_hline(
+        y=2.5, line=line, annotation_text="median 2.5",
+        annotation_position="bottom right" if below else "top right",
+    )  # fmt: skip
+    drawn.add_vline(x=day, line={"color": "#999999", "dash": "dot"})
+    shape, label = views.across(2.5, line, "median 2.5", below=below)
+    upright = views.upright(day, {"color": "#999999", "dash": "dot"})
+    given.update_layout(shapes=[shape, upright], annotations=[label])
+    assert given.to_dict() == drawn.to_dict()
