@@ -23,7 +23,7 @@ from sqr_tracker.home import cycle_label
 from sqr_tracker.measures import GRID_COLOURS
 from sqr_tracker.models import User
 from sqr_tracker.store import Store
-from sqr_tracker.views import laid_out, plain
+from sqr_tracker.views import plain
 
 # A colour-blind-safe palette for one line per standard.
 OKABE_ITO = [
@@ -91,11 +91,11 @@ def _change(steps: object) -> str:
 
 
 def growth_lines(growth: Growth) -> dict | None:
-    """``levels_figure`` laid out (``views.laid_out``); None when no review
+    """``levels_figure`` laid out (see ``views.laid_out``); None when no review
     was published, which ``across_reviews`` then shows nothing of."""
     if growth.table.empty:
         return None
-    return laid_out(levels_figure(growth, growth.labels))
+    return views.laid_out(levels_figure(growth, growth.labels))
 
 
 def levels_figure(growth: Growth, labels: dict[int, str]) -> go.Figure:
