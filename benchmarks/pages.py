@@ -62,7 +62,7 @@ from common import (
 from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import session
+from sqr_tracker import caching, session
 from sqr_tracker.config import DB_ENV, PROJECT_ROOT
 from sqr_tracker.models import Role
 from sqr_tracker.navigation import PageSpec, pages_for
@@ -94,7 +94,7 @@ def session_on(path: Path, page: PageSpec, role: Role) -> AppTest:
     """A new AppTest session of the page on ``path``, signed in, not yet run."""
     store = reopened(path)
     st.cache_resource.clear()  # the app's cached store was the closed one
-    st.cache_data.clear()  # a cold run finds no cached answer either
+    caching.clear()  # a cold run finds no cached answer either
     os.environ[DB_ENV] = str(path)
     session.store()  # the open file, as a server holds it before anyone comes
     app = AppTest.from_file(str(PROJECT_ROOT / page.path), default_timeout=TIMEOUT)

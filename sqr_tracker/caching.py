@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
-
-import streamlit as st
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqr_tracker.auth import PERMISSIONS, Scope, same_person
+from sqr_tracker.kept import Kept
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 
@@ -28,20 +27,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _answer(
-    key: tuple,
-    user: tuple,
-    _func: Callable[..., Any],
-    _store: Store,
-    _user: User | None,
-    _args: tuple,
-    _kwargs: dict[str, Any],
-) -> Any:
-    # What the answer depends on is in ``key`` and ``user`` (what the user may
-    # see), few arguments: Streamlit looks up each one's name on every call.
-    return _func(_store, _user, *_args, **_kwargs)
-
+# Every session's answers, kept by the process (see ``kept``).
+_ANSWERS = Kept(most=512)
 
 # Scopes that the role, school and network decide; any other (a reviewer's
 # assignments, or a scope added later) keeps the person in the key.
@@ -70,8 +57,8 @@ def cached_for_user(
     per_person: bool = False,
 ) -> Callable[Concatenate[Store, User | None, P], T]:
     """Cache ``func(store, user, ...)``, one answer per scope (or person, see
-    above) and data version. Its other arguments must be hashable by
-    ``st.cache_data``."""
+    above) and data version. Its other arguments are part of the key, so
+    they must be hashable."""
     what = f"{func.__module__}.{func.__qualname__}"
 
     @functools.wraps(func)
@@ -85,9 +72,9 @@ def cached_for_user(
         record = same_person(user, stored)
         if record is None:  # not a user of this file: asked afresh, to refuse
             return func(store, user, *args, **kwargs)
-        key = (what, str(store.path), version, args, tuple(sorted(kwargs.items())))
         seen_as = user_key(record, per_person=per_person)
-        return _answer(key, seen_as, func, store, record, args, kwargs)
+        key = (what, str(store.path), version, seen_as, args, *sorted(kwargs.items()))
+        return _ANSWERS.answer(key, lambda: func(store, record, *args, **kwargs))
 
     cached.uncached = func  # type: ignore[attr-defined]
     cached.per_person = per_person  # type: ignore[attr-defined]
@@ -96,4 +83,4 @@ def cached_for_user(
 
 def clear() -> None:
     """Forget every cached answer (a restored backup, a test)."""
-    _answer.clear()
+    _ANSWERS.clear()

@@ -37,6 +37,7 @@ from sqr_tracker.errors import (
     SchemaTooNew,
     StaleEdit,
 )
+from sqr_tracker.kept import owned
 from sqr_tracker.models import User
 from sqr_tracker.schema import LATEST_VERSION, MIGRATIONS
 
@@ -292,8 +293,7 @@ def _read_once(read: Callable[..., T]) -> Callable[..., T]:
     until the next write (``Store._remembered_or``). Several questions a page
     asks read the same small tables (the settings, the scale, a school's
     latest review); the file is asked once. Each caller gets an answer of its
-    own to change: frames share their data until one is changed
-    (copy-on-write)."""
+    own to change (``kept.owned``)."""
 
     signature = inspect.signature(read)
 
@@ -303,7 +303,7 @@ def _read_once(read: Callable[..., T]) -> Callable[..., T]:
         given.apply_defaults()  # schools() and schools(None) are one question
         values = list(given.arguments.values())[1:]
         key = (read.__name__, *(_key_of(value) for value in values))
-        return _own(self._remembered_or(key, lambda: read(self, *args, **named)))
+        return owned(self._remembered_or(key, lambda: read(self, *args, **named)))
 
     return remembered
 
@@ -329,15 +329,6 @@ def _size(found: Any) -> int:
     if isinstance(found, dict | list | set):
         return 64 * (len(found) + 1)
     return 64
-
-
-def _own(found: Any) -> Any:
-    """A remembered answer for one caller."""
-    if isinstance(found, pd.DataFrame | pd.Series):
-        return found.copy(deep=False)
-    if isinstance(found, dict | list | set):
-        return found.copy()
-    return found
 
 
 class Store:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import subprocess
 import sys
@@ -82,6 +83,25 @@ def test_pages_prints_a_cold_and_a_warm_row_per_page(folder):
     assert all(row["floor"] != "-" and row["met"] != "-" for row in rows)
     cold = [row for row in rows if row["figure"].startswith("cold")]
     assert {row["target"] for row in cold} == {"<= 3x and < 1 s"}
+
+
+def test_a_cold_page_run_asks_the_file_what_the_first_run_asked(folder, monkeypatch):
+    """A cold run is a new visitor on a server that has answered nobody yet:
+    no cached answer of an earlier session may serve it."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    common = importlib.import_module("common")
+    pages = importlib.import_module("pages")
+    path = common.demo_file(80, folder / "cold.duckdb")
+    plan = next(page for page in pages_for(Role.PRINCIPAL) if page.title == "Our plan")
+    asked = []
+    for _ in range(2):
+        app = pages.session_on(path, plan, Role.PRINCIPAL)
+        with common.sql_log() as log:
+            app.run()
+        assert not app.exception
+        asked.append(len(log.reads()))
+    assert asked[0] > 10
+    assert asked[1] == asked[0]
 
 
 def test_queries_prints_each_question_cold_and_warm_beside_duckdb(folder):
