@@ -42,11 +42,13 @@ tiers = st.pills(
     selection_mode="multi",
     key="support-tiers",
 )
-shown = found.schools[found.schools["tier"].isin(tiers or [])]
+shown = cached.needs_support_list(
+    store, user, today, network_id or None, tuple(tiers or ())
+)
 if shown.empty:
     st.info("No school is in the tiers chosen.")
 else:
-    support_views.needs_support_table(shown.reset_index(drop=True), "needs-support")
+    support_views.needs_support_table(shown, "needs-support")
 
 st.subheader("Schools in each tier, by network")
 support_views.tier_table(found.tiers)

@@ -29,6 +29,7 @@ from sqr_tracker import plans as _plans
 from sqr_tracker import review_calendar as _review_calendar
 from sqr_tracker import reviews as _reviews
 from sqr_tracker import support_desk as _support_desk
+from sqr_tracker import support_views as _support_views
 from sqr_tracker import validity as _validity
 from sqr_tracker import views as _views
 from sqr_tracker.caching import cached_for_user
@@ -36,6 +37,21 @@ from sqr_tracker.models import User
 from sqr_tracker.store import Store
 
 needs_support = cached_for_user(_needs_support.needs_support)
+
+
+def _support_list(
+    store: Store,
+    user: User | None,
+    today: date,
+    network_id: int | None,
+    tiers: tuple[str, ...],
+):
+    """Needs support's table of the tiers chosen, from the cached answer."""
+    found = needs_support(store, user, today, network_id=network_id)
+    return _support_views.listed(found.schools, tiers)
+
+
+needs_support_list = cached_for_user(_support_list)
 heatmap = cached_for_user(_needs_support.heatmap)
 heatmap_evidence = cached_for_user(_needs_support.heatmap_evidence)
 calibration = cached_for_user(_calibration.calibration)

@@ -46,9 +46,14 @@ def exemplar_cards(
                 f"**{row.rank}. {plain(row.school)}** · {plain(row.network)} · "
                 f"{row.level} school · {row.similarity}"
             )
-            st.caption(f"{row.why} · review {row.review_age}")
-            st.caption(row.evidence)
-            st.caption(plain(row.context))
+            # One caption of three lines: each element is laid out and sent.
+            st.caption(
+                "  \n".join(
+                    plain(line)
+                    for line in (f"{row.why} · review {row.review_age}",
+                                 row.evidence, row.context)
+                )
+            )  # fmt: skip
             _strengths(row.strengths, found.standard["code"])
             _contact(row.principal, row.principal_email)
             if can_ask:
@@ -84,8 +89,7 @@ def _strengths(statements: list[str], code: str) -> None:
         st.caption(f"The review wrote no strengths for {code}.")
         return
     st.markdown(f"**What its review found strong on {code}**")
-    for statement in statements:
-        st.text(f"• {statement}")
+    st.text("\n".join(f"• {statement}" for statement in statements))
 
 
 def _contact(name: object, email: object) -> None:

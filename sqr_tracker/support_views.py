@@ -39,25 +39,32 @@ def _chosen_row(event: object) -> int | None:
 NEEDS_SUPPORT_PAGE_ROWS = 500
 
 
+def listed(schools: pd.DataFrame, tiers: tuple[str, ...]) -> pd.DataFrame:
+    """The needs-support schools in the tiers chosen, in order, as the table
+    of ``needs_support_table`` wants them (asked once per choice of tiers)."""
+    shown = schools[schools["tier"].isin(tiers)].reset_index(drop=True)
+    # The lists shown as Python lists: pandas cannot name an Arrow list's type
+    # when the table is read back (as Streamlit's test client does).
+    return shown.assign(rules=shown["rules"].tolist())
+
+
+_LISTED = ["school", "network", "level", "tier", "rules"]
+
+
 def needs_support_table(schools: pd.DataFrame, key: str) -> None:
-    """Each school with its tier and the rules it meets; choosing a row shows
-    the reasons in full, with a way to its plan. A list longer than
-    ``NEEDS_SUPPORT_PAGE_ROWS`` is shown a page at a time."""
+    """Each school of ``listed`` with its tier and the rules it meets;
+    choosing a row shows the reasons in full, with a way to its plan. A list
+    longer than ``NEEDS_SUPPORT_PAGE_ROWS`` is shown a page at a time."""
     rows = page_of(len(schools), key, NEEDS_SUPPORT_PAGE_ROWS)
     page = schools.iloc[rows]
-    shown = page[["school_id", "school", "network", "level", "tier"]].assign(
-        # The page's lists as Python lists: pandas cannot name an Arrow list's
-        # type when the table is read back (as Streamlit's test client does).
-        rules=page["rules"].tolist()
-    )
     event = st.dataframe(
-        shown.drop(columns="school_id"),
+        page[_LISTED],
         hide_index=True,
         width="stretch",
-        height=rows_height(min(len(shown), 15)),
+        height=rows_height(min(len(page), 15)),
         on_select="rerun",
         selection_mode="single-row",
-        key=selection_key(key, shown["school_id"]),
+        key=selection_key(key, page["school_id"]),
         column_config={
             "school": st.column_config.TextColumn("School", width="medium"),
             "network": "Network",

@@ -71,6 +71,7 @@ def _table(store: Store, user: User) -> pd.DataFrame:
 # person (whose school, measures and goals the others of the group share).
 CALLS = {
     "needs_support": lambda s, u: [(TODAY,)],
+    "needs_support_list": lambda s, u: [(TODAY, None, ("intensive", "targeted"))],
     "heatmap": lambda s, u: [()],
     "heatmap_evidence": lambda s, u: [heatmap_rows(_table(s, u))],
     "calibration": lambda s, u: [(None,), (YEAR,)],
