@@ -42,9 +42,8 @@ tiers = st.pills(
     selection_mode="multi",
     key="support-tiers",
 )
-shown = cached.needs_support_list(
-    store, user, today, network_id or None, tuple(tiers or ())
-)
+chosen = tuple(tier for tier in needs_support.TIERS if tier in (tiers or ()))
+shown = cached.needs_support_list(store, user, today, network_id or None, chosen)
 if shown.empty:
     st.info("No school is in the tiers chosen.")
 else:

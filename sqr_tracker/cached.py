@@ -201,7 +201,7 @@ growth_lines = cached_for_user(_growth_lines)
 
 def _desk_figures(store: Store, user: User | None, today: date) -> dict:
     """The support desk's three figures, from the cached open list (keyed on the
-    day, not on the list: a frame as a key is hashed on every rerun)."""
+    day, not on the list: a frame is no key)."""
     requests = open_requests(store, user, today)
     return _support_desk.desk_figures(store, user, requests)
 

@@ -27,8 +27,11 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-# Every session's answers, kept by the process (see ``kept``).
+# Every session's answers, kept by the process (see ``kept``), and the latest
+# data version seen of each file: an answer of an older version is never
+# asked for again (a write only moves the version on), so it is let go.
 _ANSWERS = Kept(most=512)
+_LATEST: dict[str, int] = {}
 
 # Scopes that the role, school and network decide; any other (a reviewer's
 # assignments, or a scope added later) keeps the person in the key.
@@ -72,8 +75,11 @@ def cached_for_user(
         record = same_person(user, stored)
         if record is None:  # not a user of this file: asked afresh, to refuse
             return func(store, user, *args, **kwargs)
+        path = str(store.path)
+        if version != _LATEST.get(path):
+            _moved_on(path, version)
         seen_as = user_key(record, per_person=per_person)
-        key = (what, str(store.path), version, seen_as, args, *sorted(kwargs.items()))
+        key = (what, path, version, seen_as, args, *sorted(kwargs.items()))
         return _ANSWERS.answer(key, lambda: func(store, record, *args, **kwargs))
 
     cached.uncached = func  # type: ignore[attr-defined]
@@ -81,6 +87,14 @@ def cached_for_user(
     return cached
 
 
+def _moved_on(path: str, version: int) -> None:
+    """The file's data version is ``version``: forget its older answers."""
+    if version > _LATEST.get(path, -1):
+        _LATEST[path] = version
+        _ANSWERS.forget(lambda key: key[1] == path and key[2] < version)
+
+
 def clear() -> None:
     """Forget every cached answer (a restored backup, a test)."""
     _ANSWERS.clear()
+    _LATEST.clear()

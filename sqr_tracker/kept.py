@@ -1,15 +1,19 @@
 """Answers kept in memory and handed to many callers.
 
 A kept answer is shared by every session of the server, so each caller is
-handed its own: :func:`owned` copies what a caller could change (tables,
-lists, dicts, records) and shares what it cannot (numbers, text, dates, and a
-table's columns, which pandas copies only when one of them is written to).
-That is a fraction of unpickling a stored copy, which Streamlit's
-``st.cache_data`` does on every read (a 10,000-school table took 2 to 3 ms a
-read, a list of 30,000 reviews 9 ms).
+handed its own: :func:`owned` copies the containers a caller could change
+(tables, lists, dicts, sets, arrays, records) and shares what it cannot
+(numbers, text, dates). A table is copied without its columns, which pandas
+copies only when one of them is assigned to (copy-on-write). What a table's
+cells hold is shared: a list in a cell is read, never changed in place, and
+a column is never written through ``.array``. That is a fraction of
+unpickling a stored copy, which Streamlit's ``st.cache_data`` does on every
+read (a 10,000-school table took 2 to 3 ms a read, the 30,000 reviews'
+labels 9 ms).
 
-:class:`Kept` holds the answers, the least recently asked forgotten first,
-and asks a question once however many sessions ask it at the same time.
+:class:`Kept` holds the answers, the least recently asked forgotten first. A
+question that several sessions ask at the same moment is asked by the first;
+the others wait for its answer.
 """
 
 from __future__ import annotations
@@ -55,30 +59,37 @@ def owned(value: T) -> T:
         if _PLAIN.issuperset(map(type, value)):
             return value
         return tuple(owned(item) for item in value)
-    if isinstance(value, pd.DataFrame | pd.Series):
+    if isinstance(value, pd.DataFrame | pd.Series | pd.Index):
         return value.copy(deep=False)  # copy-on-write: a change is the caller's
-    if isinstance(value, Enum | pd.Index | frozenset | np.generic):
+    if isinstance(value, Enum | frozenset | np.generic):
         return value
     if isinstance(value, set):
         return set(value)
     if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, BaseModel) and value.model_config.get("frozen"):
-        return value  # its fields are plain values (a user's record)
+        return copy.deepcopy(value) if value.dtype == object else value.copy()
+    if isinstance(value, BaseModel):
+        fields = vars(value).values()
+        if value.model_config.get("frozen") and all(map(_unchangeable, fields)):
+            return value  # a user's record
+        return value.model_copy(deep=True)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         mine = copy.copy(value)
-        for name, item in vars(value).items():
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
             if type(item) not in _PLAIN:
-                object.__setattr__(mine, name, owned(item))  # frozen ones too
+                object.__setattr__(mine, field.name, owned(item))  # frozen too
         return mine
     return copy.deepcopy(value)
+
+
+def _unchangeable(value: Any) -> bool:
+    return type(value) in _PLAIN or isinstance(value, Enum)
 
 
 class Kept:
     """Up to ``most`` answers by key, the least recently asked forgotten
     first. A question asked while another session is asking it waits for that
-    answer rather than asking it again; an asker that fails leaves the next
-    waiter to ask."""
+    answer rather than asking it again; if that asker fails, a waiter asks."""
 
     def __init__(self, most: int) -> None:
         self.most = most
@@ -92,22 +103,30 @@ class Kept:
 
     def answer(self, key: Hashable, ask: Callable[[], T]) -> T:
         """The answer kept under ``key``, else ``ask()``'s, kept; either way
-        the caller's own (:func:`owned`)."""
+        the caller's own (:func:`owned`, copied outside the lock)."""
         while True:
             with self._lock:
                 if key in self._answers:
                     self._answers.move_to_end(key)
-                    return owned(self._answers[key])
+                    found, asked = self._answers[key], None
+                    break
                 asked = self._asking.get(key)
-                if asked is None:
+                if asked is None:  # this caller asks, once the lock is let go
                     asked = self._asking[key] = threading.Event()
-                    cleared = self._cleared
+                    at = self._cleared
                     break
             asked.wait()  # then look again: kept, or ask it here
+        if asked is None:
+            return owned(found)
+        return self._asked_here(key, ask, asked, at)
+
+    def _asked_here(
+        self, key: Hashable, ask: Callable[[], T], asked: threading.Event, at: int
+    ) -> T:
         try:
             found = ask()
             with self._lock:
-                if cleared == self._cleared:  # not an answer from before clear()
+                if at == self._cleared:  # not an answer from before clear()
                     self._answers[key] = found
                     while len(self._answers) > self.most:
                         self._answers.popitem(last=False)
@@ -116,6 +135,14 @@ class Kept:
             with self._lock:
                 del self._asking[key]
             asked.set()
+
+    def forget(self, which: Callable[[Hashable], bool]) -> int:
+        """Forget the answers whose key ``which`` picks; how many."""
+        with self._lock:
+            gone = [key for key in self._answers if which(key)]
+            for key in gone:
+                del self._answers[key]
+        return len(gone)
 
     def clear(self) -> None:
         """Forget every answer, and any being asked now."""

@@ -293,7 +293,7 @@ def _read_once(read: Callable[..., T]) -> Callable[..., T]:
     until the next write (``Store._remembered_or``). Several questions a page
     asks read the same small tables (the settings, the scale, a school's
     latest review); the file is asked once. Each caller gets an answer of its
-    own to change (``kept.owned``)."""
+    own to change (``kept.owned`` says how deep)."""
 
     signature = inspect.signature(read)
 

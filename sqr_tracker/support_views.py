@@ -40,15 +40,9 @@ NEEDS_SUPPORT_PAGE_ROWS = 500
 
 
 def listed(schools: pd.DataFrame, tiers: tuple[str, ...]) -> pd.DataFrame:
-    """The needs-support schools in the tiers chosen, in order, as the table
-    of ``needs_support_table`` wants them (asked once per choice of tiers)."""
-    shown = schools[schools["tier"].isin(tiers)].reset_index(drop=True)
-    # The lists shown as Python lists: pandas cannot name an Arrow list's type
-    # when the table is read back (as Streamlit's test client does).
-    return shown.assign(rules=shown["rules"].tolist())
-
-
-_LISTED = ["school", "network", "level", "tier", "rules"]
+    """The needs-support schools in the tiers chosen, in order: what
+    ``needs_support_table`` lists (asked once per choice of tiers)."""
+    return schools[schools["tier"].isin(tiers)].reset_index(drop=True)
 
 
 def needs_support_table(schools: pd.DataFrame, key: str) -> None:
@@ -57,8 +51,13 @@ def needs_support_table(schools: pd.DataFrame, key: str) -> None:
     longer than ``NEEDS_SUPPORT_PAGE_ROWS`` is shown a page at a time."""
     rows = page_of(len(schools), key, NEEDS_SUPPORT_PAGE_ROWS)
     page = schools.iloc[rows]
+    shown = page[["school", "network", "level", "tier"]].assign(
+        # The page's lists as Python lists: pandas cannot name an Arrow list's
+        # type when the table is read back (as Streamlit's test client does).
+        rules=page["rules"].tolist()
+    )
     event = st.dataframe(
-        page[_LISTED],
+        shown,
         hide_index=True,
         width="stretch",
         height=rows_height(min(len(page), 15)),

@@ -5,14 +5,16 @@ and a question asked by many sessions at once is asked once."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sqr_tracker import caching
+from sqr_tracker import actions, caching
 from sqr_tracker.caching import cached_for_user
 from sqr_tracker.kept import Kept, owned
 from sqr_tracker.models import Role, User
@@ -56,7 +58,8 @@ def test_nested_lists_dicts_arrays_and_sets_are_copied_and_text_is_shared():
     assert kept["ids"] == {4, 5}
     assert kept["points"].tolist() == [0, 1, 2]
     assert mine["text"] is text
-    assert owned((1, "a", date(2026, 12, 4))) == (1, "a", date(2026, 12, 4))
+    plain = (1, "a", date(2026, 12, 4))
+    assert owned(plain) is plain
 
 
 def test_a_tables_columns_are_shared_until_the_caller_writes_to_them():
@@ -69,9 +72,20 @@ def test_a_tables_columns_are_shared_until_the_caller_writes_to_them():
     assert kept.loc[0, "level"] == 0
 
 
-def test_a_frozen_record_is_shared_as_it_is():
+def test_a_frozen_record_of_plain_values_is_shared_as_it_is():
     user = User(id=1, email="a@b.c", name="A", role=Role.PRINCIPAL, school_id=1)
     assert owned(user) is user
+
+
+def test_forgotten_answers_are_the_ones_picked():
+    kept = Kept(most=4)
+    for key in (("a", 1), ("a", 2), ("b", 1)):
+        kept.answer(key, lambda: 0)
+    assert kept.forget(lambda key: key[0] == "a" and key[1] < 2) == 1
+    asked = []
+    kept.answer(("a", 1), lambda: asked.append(1))
+    kept.answer(("a", 2), lambda: asked.append(2))
+    assert asked == [1]
 
 
 def test_an_answer_is_asked_once_and_each_caller_gets_its_own():
@@ -102,8 +116,49 @@ def test_the_least_recently_asked_answer_is_forgotten_first():
     assert len(kept) == 2
 
 
-def test_many_sessions_asking_at_once_ask_once():
-    kept, asked = Kept(most=4), []
+class _Waits(threading.Event):
+    """An event that counts the threads waiting on it."""
+
+    waiting = 0
+
+    def wait(self, timeout=None):
+        type(self).waiting += 1
+        return super().wait(timeout)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """A ``Kept`` whose waiters are counted (``_Waits.waiting``)."""
+    monkeypatch.setattr(_Waits, "waiting", 0)
+    monkeypatch.setattr(
+        "sqr_tracker.kept.threading",
+        SimpleNamespace(Event=_Waits, Lock=threading.Lock),
+    )
+    return Kept(most=4)
+
+
+def _until(condition, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def _threads(count: int, work) -> list[threading.Thread]:
+    started = [threading.Thread(target=work, daemon=True) for _ in range(count)]
+    for thread in started:
+        thread.start()
+    return started
+
+
+def _joined(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join(5)
+    assert not any(thread.is_alive() for thread in threads)
+
+
+def test_many_sessions_asking_at_once_ask_once(counted):
+    asked, answers = [], []
     inside, release = threading.Event(), threading.Event()
 
     def slow():
@@ -112,23 +167,46 @@ def test_many_sessions_asking_at_once_ask_once():
         release.wait(5)
         return [1, 2, 3]
 
-    answers = []
-    first = threading.Thread(target=lambda: answers.append(kept.answer("k", slow)))
-    first.start()
+    first = _threads(1, lambda: answers.append(counted.answer("k", slow)))
     assert inside.wait(5)
-    others = [
-        threading.Thread(target=lambda: answers.append(kept.answer("k", slow)))
-        for _ in range(3)
-    ]
-    for other in others:
-        other.start()
-    threading.Event().wait(0.2)  # the others reach the question being asked
+    others = _threads(3, lambda: answers.append(counted.answer("k", slow)))
+    _until(lambda: _Waits.waiting == 3)  # each waits for the first's answer
     release.set()
-    for thread in (first, *others):
-        thread.join(5)
+    _joined(first + others)
     assert asked == [1]
     assert answers == [[1, 2, 3]] * 4
     assert len({id(answer) for answer in answers}) == 4
+
+
+def test_when_the_asker_fails_one_waiter_asks_and_the_rest_wait_for_it(counted):
+    asked, answers, failed = [], [], []
+    inside, release = threading.Event(), threading.Event()
+
+    def fails():
+        asked.append("first")
+        inside.set()
+        release.wait(5)
+        raise PermissionError("not yours")
+
+    def first():
+        try:
+            counted.answer("k", fails)
+        except PermissionError as error:
+            failed.append(str(error))
+
+    def works():
+        asked.append("again")
+        return "yours"
+
+    asker = _threads(1, first)
+    assert inside.wait(5)
+    waiters = _threads(3, lambda: answers.append(counted.answer("k", works)))
+    _until(lambda: _Waits.waiting == 3)
+    release.set()
+    _joined(asker + waiters)
+    assert failed == ["not yours"]
+    assert asked == ["first", "again"]
+    assert answers == ["yours"] * 3
 
 
 def test_an_asker_that_fails_keeps_nothing_and_the_next_asks_again():
@@ -154,8 +232,16 @@ def test_an_answer_asked_before_clear_is_not_kept():
     assert kept.answer("k", lambda: "after") == "after"
 
 
-def test_a_page_changing_a_cached_answer_changes_no_other_sessions(store, people):
+@pytest.fixture
+def fresh_answers():
     caching.clear()
+    yield
+    caching.clear()
+
+
+def test_a_page_changing_a_cached_answer_changes_no_other_sessions(
+    store, people, fresh_answers
+):
     cached = cached_for_user(lambda store, user: _answer())
     principal = people["principal.a"]
     page = cached(store, principal)
@@ -164,4 +250,15 @@ def test_a_page_changing_a_cached_answer_changes_no_other_sessions(store, people
     again = cached(store, principal)
     assert again.table["level"].tolist() == [2, 3]
     assert again.labels == {1: "Alder", 2: "Birch"}
-    caching.clear()
+
+
+def test_a_write_lets_the_answers_of_the_version_before_go(
+    store, people, fresh_answers
+):
+    principal = people["principal.a"]
+    cached = cached_for_user(lambda store, user, n: n)
+    assert [cached(store, principal, n) for n in (1, 2)] == [1, 2]
+    assert len(caching._ANSWERS) == 2
+    actions.request_support(store, principal, {"school_id": 1, "need": "Help"})
+    assert cached(store, principal, 1) == 1
+    assert len(caching._ANSWERS) == 1  # the two of the version before are gone
