@@ -30,7 +30,10 @@ T = TypeVar("T")
 # Every session's answers, kept by the process (see ``kept``), and the latest
 # data version seen of each file: an answer of an older version is never
 # asked for again (a write only moves the version on), so it is let go.
-_ANSWERS = Kept(most=512)
+# Every page of every role at state scale keeps about 47 MB; a state's
+# schools each add their own answers, so the bytes are capped as well.
+ANSWER_BYTES = 64 * 2**20
+_ANSWERS = Kept(most=512, most_bytes=ANSWER_BYTES)
 _LATEST: dict[str, int] = {}
 
 # Scopes that the role, school and network decide; any other (a reviewer's

@@ -11,15 +11,18 @@ unpickling a stored copy, which Streamlit's ``st.cache_data`` does on every
 read (a 10,000-school table took 2 to 3 ms a read, the 30,000 reviews'
 labels 9 ms).
 
-:class:`Kept` holds the answers, the least recently asked forgotten first. A
-question that several sessions ask at the same moment is asked by the first;
-the others wait for its answer.
+:class:`Kept` holds the answers, the least recently asked forgotten first
+once there are too many or they weigh too much (:func:`size_of`): a state's
+answers run to megabytes each (a school's exemplars about 2 MB), and every
+school's people ask their own. A question that several sessions ask at the
+same moment is asked by the first; the others wait for its answer.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -86,14 +89,67 @@ def _unchangeable(value: Any) -> bool:
     return type(value) in _PLAIN or isinstance(value, Enum)
 
 
-class Kept:
-    """Up to ``most`` answers by key, the least recently asked forgotten
-    first. A question asked while another session is asking it waits for that
-    answer rather than asking it again; if that asker fails, a waiter asks."""
+# Items of a container weighed one by one; a longer one is weighed by a sample.
+_SAMPLE = 64
 
-    def __init__(self, most: int) -> None:
+
+def size_of(value: Any) -> int:
+    """About how many bytes ``value`` holds in memory: a table's columns as
+    stored (text in Python objects counted too), containers with what they
+    hold, a long container from an even sample of its items."""
+    kind = type(value)
+    if kind is str:
+        return 49 + len(value)
+    if kind in _PLAIN or isinstance(value, Enum):
+        return 32
+    if isinstance(value, pd.DataFrame):
+        columns = sum(_column_bytes(column) for _, column in value.items())
+        return int(value.index.nbytes) + columns
+    if isinstance(value, pd.Series):
+        return int(value.index.nbytes) + _column_bytes(value)
+    if isinstance(value, pd.Index | np.ndarray):
+        deep = value.dtype == object and len(value)
+        return int(value.nbytes) + (_items_bytes(list(value)) if deep else 0)
+    if kind is dict:
+        return 64 + 40 * len(value) + _items_bytes([*value.keys(), *value.values()])
+    if isinstance(value, list | tuple | set | frozenset):
+        return 64 + 8 * len(value) + _items_bytes(list(value))
+    if isinstance(value, BaseModel):
+        return 64 + _items_bytes(list(vars(value).values()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return 64 + _items_bytes([getattr(value, field.name) for field in fields])
+    return sys.getsizeof(value)
+
+
+def _items_bytes(items: list) -> int:
+    if len(items) <= _SAMPLE:
+        return sum(map(size_of, items))
+    # Positions spread by a stride that need not be whole, so that items that
+    # alternate are both weighed.
+    sample = [items[len(items) * n // _SAMPLE] for n in range(_SAMPLE)]
+    return sum(map(size_of, sample)) * len(items) // _SAMPLE
+
+
+def _column_bytes(column: pd.Series) -> int:
+    if column.dtype == object:  # pandas weighs each object
+        return int(column.memory_usage(index=False, deep=True))
+    return int(column.array.nbytes)
+
+
+class Kept:
+    """Up to ``most`` answers by key, together up to ``most_bytes``
+    (:func:`size_of`), the least recently asked forgotten first; the answer
+    just asked is kept even if it alone weighs more. A question asked while
+    another session is asking it waits for that answer rather than asking it
+    again; if that asker fails, a waiter asks."""
+
+    def __init__(self, most: int, most_bytes: int | None = None) -> None:
         self.most = most
+        self.most_bytes = most_bytes
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
+        self.bytes = 0
         self._asking: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
         self._cleared = 0
@@ -125,27 +181,48 @@ class Kept:
     ) -> T:
         try:
             found = ask()
+            size = size_of(found) if self.most_bytes is not None else 0
             with self._lock:
                 if at == self._cleared:  # not an answer from before clear()
-                    self._answers[key] = found
-                    while len(self._answers) > self.most:
-                        self._answers.popitem(last=False)
+                    self._keep(key, found, size)
             return owned(found)
         finally:
             with self._lock:
                 del self._asking[key]
             asked.set()
 
+    def _keep(self, key: Hashable, found: Any, size: int) -> None:
+        """Keep ``found``, then forget the least recently asked answers while
+        there are too many or they weigh too much (under the lock)."""
+        if key in self._answers:
+            self._drop(key)
+        self._answers[key], self._sizes[key] = found, size
+        self.bytes += size
+        while len(self._answers) > self.most or self._too_heavy():
+            self._drop(next(iter(self._answers)))
+
+    def _too_heavy(self) -> bool:
+        """Whether the answers weigh too much and one could be let go."""
+        if self.most_bytes is None or len(self._answers) < 2:
+            return False
+        return self.bytes > self.most_bytes
+
+    def _drop(self, key: Hashable) -> None:
+        del self._answers[key]
+        self.bytes -= self._sizes.pop(key)
+
     def forget(self, which: Callable[[Hashable], bool]) -> int:
         """Forget the answers whose key ``which`` picks; how many."""
         with self._lock:
             gone = [key for key in self._answers if which(key)]
             for key in gone:
-                del self._answers[key]
+                self._drop(key)
         return len(gone)
 
     def clear(self) -> None:
         """Forget every answer, and any being asked now."""
         with self._lock:
             self._answers.clear()
+            self._sizes.clear()
+            self.bytes = 0
             self._cleared += 1

@@ -1,6 +1,7 @@
 """Answers kept in memory for every session: each caller is handed its own copy
-of what it could change, the least recently asked answer is forgotten first,
-and a question asked by many sessions at once is asked once."""
+of what it could change, the least recently asked answer is forgotten first
+(when there are too many, or they weigh too much), and a question asked by
+many sessions at once is asked once."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 
 from sqr_tracker import actions, caching
 from sqr_tracker.caching import cached_for_user
-from sqr_tracker.kept import Kept, owned
+from sqr_tracker.kept import Kept, owned, size_of
 from sqr_tracker.models import Role, User
 
 
@@ -114,6 +115,64 @@ def test_the_least_recently_asked_answer_is_forgotten_first():
     # "b" was forgotten when "c" came (a was asked after it); a stayed.
     assert asked == ["a", "b", "c", "b"]
     assert len(kept) == 2
+
+
+def test_a_tables_weight_is_its_columns_with_the_text_in_objects():
+    frame = pd.DataFrame(
+        {"level": np.arange(1000), "things": [["a", "b"]] * 1000},
+        index=np.arange(1000) * 2,
+    )
+    things = frame["things"].memory_usage(index=False, deep=True)
+    assert size_of(frame) == 8000 + 8000 + things
+    assert size_of(frame["level"]) == 8000 + 8000
+    assert things > 8000  # the lists themselves, not only their pointers
+
+
+def test_text_lists_and_dicts_weigh_what_they_hold():
+    assert size_of("abc") == 52
+    assert size_of([1, "abc"]) == 64 + 16 + 32 + 52
+    assert size_of({1: "abc"}) == 64 + 40 + 32 + 52
+    assert size_of(_answer()) == 64 + size_of(_answer().table) + size_of(
+        {1: "Alder", 2: "Birch"}
+    ) + size_of(["first"])
+
+
+def test_a_long_list_is_weighed_by_a_sample_of_its_items():
+    alike = ["x" * 10] * 10_000
+    assert size_of(alike) == 64 + 8 * 10_000 + 59 * 10_000
+    mixed = ["x" * 10, "x" * 110] * 5_000
+    # Items that alternate are both weighed.
+    whole = 64 + 8 * 10_000 + (59 + 159) * 5_000
+    assert size_of(mixed) == pytest.approx(whole, rel=0.05)
+
+
+def test_answers_weighing_more_than_allowed_forget_the_least_recent():
+    text = "x" * 100  # 149 bytes
+    kept, asked = Kept(most=10, most_bytes=3 * size_of(text)), []
+
+    def ask(key):
+        return lambda: asked.append(key) or text
+
+    for key in ("a", "b", "c", "a", "d"):
+        kept.answer(key, ask(key))
+    # "d" made four; "b" was the least recently asked ("a" was asked again).
+    assert asked == ["a", "b", "c", "d"]
+    assert len(kept) == 3 and kept.bytes == 3 * 149
+    kept.answer("b", ask("b"))
+    assert asked[-1] == "b" and kept.bytes == 3 * 149
+    assert kept.forget(lambda key: key in ("a", "b")) == 2
+    assert kept.bytes == 149
+    kept.clear()
+    assert kept.bytes == 0
+
+
+def test_an_answer_heavier_than_allowed_is_kept_alone_until_the_next():
+    kept, asked = Kept(most=10, most_bytes=100), []
+    heavy = "x" * 1000
+    for key in ("heavy", "heavy", "light", "light"):
+        kept.answer(key, lambda key=key: asked.append(key) or heavy)
+    assert asked == ["heavy", "light"]
+    assert len(kept) == 1 and kept.bytes == size_of(heavy)
 
 
 class _Waits(threading.Event):
@@ -262,3 +321,22 @@ def test_a_write_lets_the_answers_of_the_version_before_go(
     actions.request_support(store, principal, {"school_id": 1, "need": "Help"})
     assert cached(store, principal, 1) == 1
     assert len(caching._ANSWERS) == 1  # the two of the version before are gone
+
+
+def test_every_schools_cached_answers_stay_within_the_bytes_allowed(
+    store, people, fresh_answers, monkeypatch
+):
+    answers = Kept(most=512, most_bytes=2 * size_of(_answer()))
+    monkeypatch.setattr(caching, "_ANSWERS", answers)
+    asked = []
+
+    def plan(store, user, school_id):
+        asked.append(school_id)
+        return _answer()
+
+    cached = cached_for_user(plan)
+    central = people["office"]
+    for school_id in (1, 2, 3, 1):
+        cached(store, central, school_id)
+    assert asked == [1, 2, 3, 1]  # school 1's was let go when school 3's came
+    assert len(answers) == 2 and answers.bytes == 2 * size_of(_answer())
