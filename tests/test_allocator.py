@@ -1,8 +1,8 @@
 """The server's allocator settings and frozen modules, each checked in a fresh
 Python process, so that no earlier test's allocations or imports count: once
 the allocator is set, a block of 8 MB stays in the heap and goes back to the
-system when freed at its top, and only blocks of 32 MB or more get a mapping of
-their own."""
+system when freed at its top, only blocks of 32 MB or more get a mapping of
+their own, and Arrow's buffers come from that heap."""
 
 from __future__ import annotations
 
@@ -65,6 +65,53 @@ def test_blocks_of_a_few_megabytes_stay_in_the_heap_and_go_back_when_freed():
     assert mapped == 0
     assert returned >= 8 * 1024 * 1024  # the heap shrinks back
     assert huge == 1
+
+
+ARROW_CHILD = """
+import ctypes, sys
+import pyarrow as pa
+from sqr_tracker import allocator
+
+class Info(ctypes.Structure):  # struct mallinfo2, glibc 2.33 and later
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+        "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = Info
+if sys.argv[1] == "tuned":
+    assert allocator.tune()
+def given():  # bytes glibc has given out, in its heap or in mappings
+    info = libc.mallinfo2()
+    return info.uordblks + info.hblkhd
+
+before = given()
+buffer = pa.allocate_buffer(8 * 1024 * 1024)  # from Arrow's default pool
+print(pa.default_memory_pool().backend_name, given() - before)
+"""
+
+
+def arrow_buffer(mode: str) -> tuple[str, int]:
+    """In a fresh process: the pool Arrow allocates from, and how many bytes
+    glibc gave out while Arrow took a buffer of 8 MB."""
+    done = subprocess.run(
+        [sys.executable, "-c", ARROW_CHILD, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pool, taken = done.stdout.split()
+    return pool, int(taken)
+
+
+@needs_glibc
+def test_arrow_takes_its_buffers_from_the_tuned_heap():
+    pool, taken = arrow_buffer("default")
+    assert pool != "system"
+    assert taken < 1024 * 1024  # Arrow's own pool gave it
+    pool, taken = arrow_buffer("tuned")
+    assert pool == "system"
+    assert taken >= 8 * 1024 * 1024
 
 
 FREEZE_CHILD = """
