@@ -311,12 +311,15 @@ def workload_table(load: pd.DataFrame, year: int) -> None:
 
 
 def conflict_warnings(found: pd.DataFrame, year: int) -> None:
-    """One warning per reviewer assigned to their own school or network."""
+    """One warning listing the reviewers assigned to their own school or
+    network, a line each (the first ``WARNINGS_SHOWN``)."""
     if found.empty:
         st.success("No reviewer is assigned to their own school or network.")
         return
-    for warning in found["warning"].head(WARNINGS_SHOWN):
-        st.warning(plain(warning), icon=":material/warning:")
+    lines = found["warning"].head(WARNINGS_SHOWN)
+    st.warning(
+        "\n".join(f"- {plain(line)}" for line in lines), icon=":material/warning:"
+    )
     if len(found) > WARNINGS_SHOWN:
         st.caption(
             f"And {len(found) - WARNINGS_SHOWN} more: download the list to see "

@@ -145,7 +145,8 @@ def test_the_review_calendar_shows_due_years_phases_workload_and_conflicts(
     found = review_calendar.conflicts(store, user, year)
     assert not found.empty  # the demo's reviewers may belong to a network
     shown = found["warning"].head(district_views.WARNINGS_SHOWN)
-    assert [w.value for w in app.warning] == [plain(w) for w in shown]
+    listed = "\n".join(f"- {plain(warning)}" for warning in shown)
+    assert [w.value for w in app.warning] == [listed]  # one box, a line each
     assert download_keys(app) == [
         f"calendar-{name}:{kind}"
         for name in ("due", "reviews", "workload", "conflicts")
