@@ -17,7 +17,14 @@ from sqr_tracker.calibration import (
     Calibration,
 )
 from sqr_tracker.home import cycle_label
-from sqr_tracker.views import across, downloads, figures, plain, rows_height
+from sqr_tracker.views import (
+    across,
+    downloads,
+    figures,
+    listed_warning,
+    plain,
+    rows_height,
+)
 
 # Okabe and Ito's colour-blind-safe colours (yellow left out: too pale on white).
 STANDARD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9",
@@ -81,13 +88,13 @@ def summary_figures(summary: dict) -> None:
 
 
 def flag_warnings(found: Calibration) -> None:
-    """A warning per reviewer and standard below a threshold, then who has too
-    few ratings to judge, and the flags' download."""
+    """The reviewers and standards below a threshold in one warning, a line
+    each, then who has too few ratings to judge, and the flags' download."""
     flags = found.flags
     if flags.empty:
         st.success("No reviewer or standard falls below the district's thresholds.")
-    for sentence in flags["flag"]:
-        st.warning(plain(sentence), icon=":material/flag:")
+    else:
+        listed_warning(flags["flag"], icon=":material/flag:")
     few = found.reviewers[found.reviewers["flag"] == TOO_FEW]
     if not few.empty:
         least = int(found.limits["calibration_min_ratings"])

@@ -13,11 +13,15 @@ from sqr_tracker import compliance, review_calendar
 from sqr_tracker.home import cycle_label
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
-from sqr_tracker.views import downloads, figures, page_of, plain, rows_height
+from sqr_tracker.views import (
+    downloads,
+    figures,
+    listed_warning,
+    page_of,
+    rows_height,
+)
 
 _DAY = "D MMM YYYY"
-# How many conflict warnings are drawn; the download lists every one.
-WARNINGS_SHOWN = 20
 # The most rows a list here sends at once; a longer one (a state's 10,000
 # schools, its reviews, its reviewers) is shown a page at a time.
 PAGE_ROWS = 500
@@ -312,18 +316,10 @@ def workload_table(load: pd.DataFrame, year: int) -> None:
 
 def conflict_warnings(found: pd.DataFrame, year: int) -> None:
     """One warning listing the reviewers assigned to their own school or
-    network, a line each (the first ``WARNINGS_SHOWN``)."""
+    network, a line each, and the list's download."""
     if found.empty:
         st.success("No reviewer is assigned to their own school or network.")
         return
-    lines = found["warning"].head(WARNINGS_SHOWN)
-    st.warning(
-        "\n".join(f"- {plain(line)}" for line in lines), icon=":material/warning:"
-    )
-    if len(found) > WARNINGS_SHOWN:
-        st.caption(
-            f"And {len(found) - WARNINGS_SHOWN} more: download the list to see "
-            "them all."
-        )
+    listed_warning(found["warning"], icon=":material/warning:")
     shown = found[["school", "network", "reviewer", "team_role", "conflict", "warning"]]
     downloads(shown, f"reviewer conflicts {cycle_label(year)}", "calendar-conflicts")

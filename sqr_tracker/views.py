@@ -22,6 +22,8 @@ from sqr_tracker.home import SchoolGlance, cycle_label
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# How many lines a listed warning shows; its download lists every one.
+WARNINGS_SHOWN = 20
 # Colour-blind-safe sequential blues, lowest level lightest.
 LEVEL_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b", "#041b3d")
 
@@ -29,6 +31,19 @@ LEVEL_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b", "#041b3d")
 def plain(text: object) -> str:
     """Text people wrote, escaped so that Markdown shows it exactly as typed."""
     return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def listed_warning(lines: pd.Series, icon: str) -> None:
+    """One warning holding the first ``WARNINGS_SHOWN`` lines as a list (a
+    box each would bury the page under a state's hundreds), and how many
+    more the download holds."""
+    shown = lines.head(WARNINGS_SHOWN)
+    st.warning("\n".join(f"- {plain(line)}" for line in shown), icon=icon)
+    if len(lines) > WARNINGS_SHOWN:
+        st.caption(
+            f"And {len(lines) - WARNINGS_SHOWN:,} more: download the list to see "
+            "them all."
+        )
 
 
 def when(day: object) -> str:

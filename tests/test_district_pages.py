@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sqr_tracker import compliance, district_views, review_calendar
+from sqr_tracker import compliance, district_views, review_calendar, views
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.home import cycle_label, school_year
 from sqr_tracker.session import DEMO_USER_KEY
@@ -144,7 +144,7 @@ def test_the_review_calendar_shows_due_years_phases_workload_and_conflicts(
     same(tables[3], load[["reviewer", "led", "on_team", "reviews"]])
     found = review_calendar.conflicts(store, user, year)
     assert not found.empty  # the demo's reviewers may belong to a network
-    shown = found["warning"].head(district_views.WARNINGS_SHOWN)
+    shown = found["warning"].head(views.WARNINGS_SHOWN)
     listed = "\n".join(f"- {plain(warning)}" for warning in shown)
     assert [w.value for w in app.warning] == [listed]  # one box, a line each
     assert download_keys(app) == [

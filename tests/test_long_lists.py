@@ -9,6 +9,9 @@ district's lists are long.
 Choosers of more schools or reviews than ``views.LONG_LIST`` are searched
 first: what is typed narrows the list, and a school chosen before stays in it.
 
+Long lists of warnings (reviewers close to home, calibration flags) are one
+box of the first few lines, with how many more the download holds.
+
 Also: "Do the ratings mean something?" reads the ratings and outcomes once for
 the chosen pair and the matrix together.
 """
@@ -33,10 +36,17 @@ from sqr_tracker import (
     validity,
     views,
 )
+from sqr_tracker.calibration import calibration
 from sqr_tracker.compliance import compliance, recent_months
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.home import cycle_label, school_year
-from sqr_tracker.review_calendar import cycle_reviews, due_years, workload
+from sqr_tracker.review_calendar import (
+    conflicts,
+    cycle_choices,
+    cycle_reviews,
+    due_years,
+    workload,
+)
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
 from sqr_tracker.views import plain
@@ -447,3 +457,26 @@ def test_reviews_are_found_by_their_cycle_typed_with_a_plain_hyphen(store, monke
     assert [t.value for t in app.title] == ["Review"]
     said = [i.value for i in app.info]
     assert said == ["No review holds “Qzxq”. Try fewer letters."]
+
+
+def test_a_long_list_of_warnings_is_one_box_of_its_first_lines(store, monkeypatch):
+    monkeypatch.setattr(views, "WARNINGS_SHOWN", 2)
+    office = store.user_by_email(OFFICE)
+    flags = calibration(store, office).flags["flag"]
+    app = page_as(store, OFFICE, "calibration")
+    assert_first_lines_and_more(app, flags)
+    app = page_as(store, OFFICE, "review_calendar")
+    years = cycle_choices(store, date.today())
+    year = max(years, key=lambda year: len(conflicts(store, office, year)))
+    app.selectbox(key="calendar-year").set_value(year).run()
+    assert_first_lines_and_more(app, conflicts(store, office, year)["warning"])
+
+
+def assert_first_lines_and_more(app: AppTest, lines: pd.Series) -> None:
+    """The page's one warning holds the first two lines, and a caption says
+    how many more there are."""
+    assert len(lines) > 2
+    first = "\n".join(f"- {views.plain(line)}" for line in lines[:2])
+    assert [box.value for box in app.warning] == [first]
+    more = f"And {len(lines) - 2:,} more: download the list to see them all."
+    assert more in [caption.value for caption in app.caption]
