@@ -18,9 +18,9 @@ context of its own, closed when done.
   open there; the growth in resident memory divided by N. The issue sets no
   target for it.
 - server after the sessions: the resident memory once they are all open.
-  Target: under 500 MB, as after the pages; the answers the server keeps for
-  every session are capped in bytes (``caching.ANSWER_BYTES``), so that each
-  school's people add what they are shown, not what they were answered.
+  Target: under 500 MB, as after the pages (the answers the server keeps for
+  every session are capped in bytes, ``caching.ANSWER_BYTES``, so that a
+  state's many schools do not grow it without end).
 """
 
 from __future__ import annotations
