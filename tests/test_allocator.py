@@ -19,7 +19,8 @@ needs_glibc = pytest.mark.skipif(
     reason="glibc 2.33 or later only",
 )
 
-CHILD = """
+# A child's start: glibc's counts at hand, the allocator set if asked.
+MALLINFO = """
 import ctypes, sys
 from sqr_tracker import allocator
 
@@ -33,6 +34,11 @@ libc.mallinfo2.restype = Info
 if sys.argv[1] == "tuned":
     assert allocator.tune()
     assert allocator.tune()  # twice is harmless
+"""
+
+CHILD = (
+    MALLINFO
+    + """
 before = libc.mallinfo2()
 block = bytearray(8 * 1024 * 1024)
 held = libc.mallinfo2()
@@ -42,6 +48,7 @@ huge = bytearray(64 * 1024 * 1024)
 mapped = libc.mallinfo2().hblks - after.hblks
 print(held.hblks - before.hblks, held.arena - after.arena, mapped)
 """
+)
 
 
 def blocks(mode: str) -> tuple[int, int, int]:
@@ -67,20 +74,11 @@ def test_blocks_of_a_few_megabytes_stay_in_the_heap_and_go_back_when_freed():
     assert huge == 1
 
 
-ARROW_CHILD = """
-import ctypes, sys
+ARROW_CHILD = (
+    MALLINFO
+    + """
 import pyarrow as pa
-from sqr_tracker import allocator
 
-class Info(ctypes.Structure):  # struct mallinfo2, glibc 2.33 and later
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-        "uordblks", "fordblks", "keepcost")]
-
-libc = ctypes.CDLL("libc.so.6")
-libc.mallinfo2.restype = Info
-if sys.argv[1] == "tuned":
-    assert allocator.tune()
 def given():  # bytes glibc has given out, in its heap or in mappings
     info = libc.mallinfo2()
     return info.uordblks + info.hblkhd
@@ -89,6 +87,7 @@ before = given()
 buffer = pa.allocate_buffer(8 * 1024 * 1024)  # from Arrow's default pool
 print(pa.default_memory_pool().backend_name, given() - before)
 """
+)
 
 
 def arrow_buffer(mode: str) -> tuple[str, int]:
