@@ -73,8 +73,9 @@ def tune() -> bool:
     done = all(libc.mallopt(option, value) == 1 for option, value in SETTINGS)
     if not done:
         _LOGGER.warning("the memory allocator kept some of its default settings")
+        return False
     pa.set_memory_pool(pa.system_memory_pool())
-    return done
+    return True
 
 
 _frozen = threading.Event()

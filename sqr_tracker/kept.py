@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import sys
 import threading
 from collections import OrderedDict
@@ -36,6 +37,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 T = TypeVar("T")
+_LOGGER = logging.getLogger(__name__)
 
 # Values no caller can change in place: shared as they are.
 _PLAIN = frozenset(
@@ -110,7 +112,7 @@ def size_of(value: Any) -> int:
     if isinstance(value, pd.Index | np.ndarray):
         deep = value.dtype == object and len(value)
         return int(value.nbytes) + (_items_bytes(list(value)) if deep else 0)
-    if kind is dict:
+    if isinstance(value, dict):
         return 64 + 40 * len(value) + _items_bytes([*value.keys(), *value.values()])
     if isinstance(value, list | tuple | set | frozenset):
         return 64 + 8 * len(value) + _items_bytes(list(value))
@@ -134,15 +136,19 @@ def _items_bytes(items: list) -> int:
 def _column_bytes(column: pd.Series) -> int:
     if column.dtype == object:  # pandas weighs each object
         return int(column.memory_usage(index=False, deep=True))
-    return int(column.array.nbytes)
+    values = column.array
+    if isinstance(values, pd.arrays.ArrowExtensionArray):
+        # A slice (a table's first rows) holds on to the whole column's buffers.
+        return int(values.__arrow_array__().get_total_buffer_size())
+    return int(values.nbytes)
 
 
 class Kept:
     """Up to ``most`` answers by key, together up to ``most_bytes``
-    (:func:`size_of`), the least recently asked forgotten first; the answer
-    just asked is kept even if it alone weighs more. A question asked while
-    another session is asking it waits for that answer rather than asking it
-    again; if that asker fails, a waiter asks."""
+    (:func:`size_of`), the least recently asked forgotten first; an answer
+    that alone weighs more than a quarter of that is not kept. A question
+    asked while another session is asking it waits for that answer rather
+    than asking it again; if that asker fails, a waiter asks."""
 
     def __init__(self, most: int, most_bytes: int | None = None) -> None:
         self.most = most
@@ -181,7 +187,7 @@ class Kept:
     ) -> T:
         try:
             found = ask()
-            size = size_of(found) if self.most_bytes is not None else 0
+            size = self._weight(found)
             with self._lock:
                 if at == self._cleared:  # not an answer from before clear()
                     self._keep(key, found, size)
@@ -191,21 +197,36 @@ class Kept:
                 del self._asking[key]
             asked.set()
 
-    def _keep(self, key: Hashable, found: Any, size: int) -> None:
-        """Keep ``found``, then forget the least recently asked answers while
-        there are too many or they weigh too much (under the lock)."""
+    def _weight(self, found: Any) -> int | None:
+        """``size_of(found)`` where the answers are weighed (else 0); None
+        for an answer it cannot weigh, which is then not kept."""
+        if self.most_bytes is None:
+            return 0
+        try:
+            return size_of(found)
+        except Exception:  # a best guess must not fail the page
+            _LOGGER.warning("could not weigh a %s; not kept", type(found).__name__)
+            return None
+
+    def _keep(self, key: Hashable, found: Any, size: int | None) -> None:
+        """Keep ``found`` unless it could not be weighed or alone weighs more
+        than a quarter of what may be kept (it would push out every other),
+        then forget the least recently asked answers while there are too
+        many or they weigh too much (under the lock)."""
         if key in self._answers:
             self._drop(key)
+        if size is None or (
+            self.most_bytes is not None and size > self.most_bytes // 4
+        ):
+            _LOGGER.debug("an answer of %s bytes is not kept", size)
+            return
         self._answers[key], self._sizes[key] = found, size
         self.bytes += size
         while len(self._answers) > self.most or self._too_heavy():
             self._drop(next(iter(self._answers)))
 
     def _too_heavy(self) -> bool:
-        """Whether the answers weigh too much and one could be let go."""
-        if self.most_bytes is None or len(self._answers) < 2:
-            return False
-        return self.bytes > self.most_bytes
+        return self.most_bytes is not None and self.bytes > self.most_bytes
 
     def _drop(self, key: Hashable) -> None:
         del self._answers[key]

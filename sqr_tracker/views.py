@@ -37,7 +37,8 @@ def listed_warning(lines: pd.Series, icon: str) -> None:
     """One warning holding the first ``WARNINGS_SHOWN`` lines as a list (a
     box each would bury the page under a state's hundreds), and how many
     more the download holds."""
-    shown = lines.head(WARNINGS_SHOWN)
+    # A line break inside a line (a name typed with one) would end the list.
+    shown = [" ".join(str(line).split()) for line in lines.head(WARNINGS_SHOWN)]
     st.warning("\n".join(f"- {plain(line)}" for line in shown), icon=icon)
     if len(lines) > WARNINGS_SHOWN:
         st.caption(

@@ -6,6 +6,7 @@ their own, and Arrow's buffers come from that heap."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -91,13 +92,16 @@ print(pa.default_memory_pool().backend_name, given() - before)
 
 
 def arrow_buffer(mode: str) -> tuple[str, int]:
-    """In a fresh process: the pool Arrow allocates from, and how many bytes
+    """In a fresh process (Arrow's own choice of pool, whatever the
+    environment asks): the pool Arrow allocates from, and how many bytes
     glibc gave out while Arrow took a buffer of 8 MB."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     done = subprocess.run(
         [sys.executable, "-c", ARROW_CHILD, mode],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     pool, taken = done.stdout.split()
     return pool, int(taken)

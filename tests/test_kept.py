@@ -148,31 +148,52 @@ def test_a_long_list_is_weighed_by_a_sample_of_its_items():
 
 def test_answers_weighing_more_than_allowed_forget_the_least_recent():
     text = "x" * 100  # 149 bytes
-    kept, asked = Kept(most=10, most_bytes=3 * size_of(text)), []
+    kept, asked = Kept(most=10, most_bytes=4 * size_of(text)), []
 
     def ask(key):
         return lambda: asked.append(key) or text
 
-    for key in ("a", "b", "c", "a", "d"):
+    for key in ("a", "b", "c", "d", "a", "e"):
         kept.answer(key, ask(key))
-    # "d" made four; "b" was the least recently asked ("a" was asked again).
-    assert asked == ["a", "b", "c", "d"]
-    assert len(kept) == 3 and kept.bytes == 3 * 149
+    # "e" made five; "b" was the least recently asked ("a" was asked again).
+    assert asked == ["a", "b", "c", "d", "e"]
+    assert len(kept) == 4 and kept.bytes == 4 * 149
     kept.answer("b", ask("b"))
-    assert asked[-1] == "b" and kept.bytes == 3 * 149
+    assert asked[-1] == "b" and kept.bytes == 4 * 149
     assert kept.forget(lambda key: key in ("a", "b")) == 2
-    assert kept.bytes == 149
+    assert kept.bytes == 2 * 149
     kept.clear()
     assert kept.bytes == 0
 
 
-def test_an_answer_heavier_than_allowed_is_kept_alone_until_the_next():
-    kept, asked = Kept(most=10, most_bytes=100), []
-    heavy = "x" * 1000
-    for key in ("heavy", "heavy", "light", "light"):
-        kept.answer(key, lambda key=key: asked.append(key) or heavy)
-    assert asked == ["heavy", "light"]
-    assert len(kept) == 1 and kept.bytes == size_of(heavy)
+def test_an_answer_heavier_than_a_quarter_of_the_room_is_not_kept():
+    light, heavy = "x" * 100, "x" * 101  # 149 and 150 bytes
+    kept, asked = Kept(most=10, most_bytes=4 * size_of(light)), []
+    for key, text in (("light", light), ("heavy", heavy), ("heavy", heavy)):
+        assert kept.answer(key, lambda k=key, t=text: asked.append(k) or t) == text
+    # The heavy one was asked twice and never pushed the light one out.
+    assert asked == ["light", "heavy", "heavy"]
+    assert len(kept) == 1 and kept.bytes == size_of(light)
+
+
+def test_a_sliced_text_column_weighs_the_buffers_it_holds_on_to():
+    first = pd.Series(["x" * 20] * 100_000).head(10)
+    assert size_of(first) >= 2_000_000  # the whole column's text stays alive
+    assert size_of(pd.Series(first.tolist())) < 10_000  # ten rows of its own
+
+
+class _Unweighable:
+    def __sizeof__(self):
+        raise TypeError("no size")
+
+
+def test_an_answer_that_cannot_be_weighed_is_answered_but_not_kept():
+    kept, asked = Kept(most=4, most_bytes=10_000), []
+    for _ in range(2):
+        found = kept.answer("odd", lambda: asked.append(1) or _Unweighable())
+        assert isinstance(found, _Unweighable)
+    assert asked == [1, 1]
+    assert len(kept) == 0 and kept.bytes == 0
 
 
 class _Waits(threading.Event):
@@ -326,7 +347,7 @@ def test_a_write_lets_the_answers_of_the_version_before_go(
 def test_every_schools_cached_answers_stay_within_the_bytes_allowed(
     store, people, fresh_answers, monkeypatch
 ):
-    answers = Kept(most=512, most_bytes=2 * size_of(_answer()))
+    answers = Kept(most=512, most_bytes=4 * size_of(_answer()))
     monkeypatch.setattr(caching, "_ANSWERS", answers)
     asked = []
 
@@ -336,7 +357,7 @@ def test_every_schools_cached_answers_stay_within_the_bytes_allowed(
 
     cached = cached_for_user(plan)
     central = people["office"]
-    for school_id in (1, 2, 3, 1):
+    for school_id in (1, 2, 3, 4, 5, 1):
         cached(store, central, school_id)
-    assert asked == [1, 2, 3, 1]  # school 1's was let go when school 3's came
-    assert len(answers) == 2 and answers.bytes == 2 * size_of(_answer())
+    assert asked == [1, 2, 3, 4, 5, 1]  # school 1's was let go when 5's came
+    assert len(answers) == 4 and answers.bytes == 4 * size_of(_answer())

@@ -480,3 +480,20 @@ def assert_first_lines_and_more(app: AppTest, lines: pd.Series) -> None:
     assert [box.value for box in app.warning] == [first]
     more = f"And {len(lines) - 2:,} more: download the list to see them all."
     assert more in [caption.value for caption in app.caption]
+
+
+def _two_warnings():
+    import pandas as pd
+
+    from sqr_tracker import views
+
+    lines = ["Ana\n\n    Lee is on *her own* school's review", "Bo is too"]
+    views.listed_warning(pd.Series(lines), icon=":material/warning:")
+
+
+def test_a_line_break_in_a_listed_warning_keeps_it_one_line_of_the_list():
+    app = AppTest.from_function(_two_warnings).run()
+    assert not app.exception
+    assert [box.value for box in app.warning] == [
+        "- Ana Lee is on \\*her own\\* school's review\n- Bo is too"
+    ]
