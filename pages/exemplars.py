@@ -46,9 +46,9 @@ if central:
 tabs, shown = zip(*views.lazy_tabs(names, exemplar_views.TABS, school_id), strict=True)
 if shown[0]:
     with tabs[0]:
-        found = cached.find_exemplars(store, user, school_id, standard_id, today)
+        best = cached.shown_exemplars(store, user, school_id, standard_id, today)
         goals = cached.goals_on(store, user, school_id, standard_id)
-        exemplar_views.exemplar_cards(store, user, found, goals)
+        exemplar_views.exemplar_cards(store, user, best, goals)
 
 if shown[1]:
     with tabs[1]:

@@ -93,6 +93,17 @@ matrix_cells = cached_for_user(_matrix_cells)
 self_team_disagreement = cached_for_user(_validity.self_team_disagreement)
 district_self_gap = cached_for_user(_evidence.district_self_gap)
 find_exemplars = cached_for_user(_exemplars.find_exemplars)
+
+
+def _shown_exemplars(
+    store: Store, user: User | None, school_id: int, standard_id: int, today: date
+):
+    """The exemplars as cards and a list, from the cached answer."""
+    found = find_exemplars(store, user, school_id, standard_id, today)
+    return _exemplar_views.shown(found)
+
+
+shown_exemplars = cached_for_user(_shown_exemplars)
 district_view = cached_for_user(_exemplars.district_view)
 working_on_the_same = cached_for_user(_exemplars.working_on_the_same)
 peer_requests = cached_for_user(_exemplars.peer_requests)

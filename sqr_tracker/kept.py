@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
 
 T = TypeVar("T")
@@ -44,6 +45,8 @@ _PLAIN = frozenset(
     {str, int, float, bool, bytes, type(None), date, datetime, time, timedelta}
     | {Decimal, pd.Timestamp, type(pd.NaT), pd.Timedelta}
 )
+# Arrow's tables and columns cannot be changed either; they are shared too.
+_ARROW = pa.Table | pa.RecordBatch | pa.Array | pa.ChunkedArray
 
 
 def owned(value: T) -> T:
@@ -66,7 +69,7 @@ def owned(value: T) -> T:
         return tuple(owned(item) for item in value)
     if isinstance(value, pd.DataFrame | pd.Series | pd.Index):
         return value.copy(deep=False)  # copy-on-write: a change is the caller's
-    if isinstance(value, Enum | frozenset | np.generic):
+    if isinstance(value, Enum | frozenset | np.generic | _ARROW):
         return value
     if isinstance(value, set):
         return set(value)
@@ -78,11 +81,15 @@ def owned(value: T) -> T:
             return value  # a user's record
         return value.model_copy(deep=True)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        items = {field.name: getattr(value, field.name) for field in fields}
+        frozen = value.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        if frozen and all(map(_unchangeable, items.values())):
+            return value  # a frozen record of plain values
         mine = copy.copy(value)
-        for field in dataclasses.fields(value):
-            item = getattr(value, field.name)
+        for name, item in items.items():
             if type(item) not in _PLAIN:
-                object.__setattr__(mine, field.name, owned(item))  # frozen too
+                object.__setattr__(mine, name, owned(item))  # frozen too
         return mine
     return copy.deepcopy(value)
 
@@ -112,6 +119,8 @@ def size_of(value: Any) -> int:
     if isinstance(value, pd.Index | np.ndarray):
         deep = value.dtype == object and len(value)
         return int(value.nbytes) + (_items_bytes(list(value)) if deep else 0)
+    if isinstance(value, _ARROW):  # a slice holds on to the whole buffers
+        return int(value.get_total_buffer_size())
     if isinstance(value, dict):
         return 64 + 40 * len(value) + _items_bytes([*value.keys(), *value.values()])
     if isinstance(value, list | tuple | set | frozenset):

@@ -3,6 +3,7 @@ a visit request, the practice library and the district's view."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 
@@ -14,6 +15,7 @@ from sqr_tracker import actions, exemplar_views, exemplars
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.session import DEMO_USER_KEY
 from sqr_tracker.store import Store
+from sqr_tracker.views import plain
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +80,59 @@ def test_a_principal_starts_on_their_weakest_focus_standard(store):
     for title, row in zip(titles, expected.itertuples(), strict=True):
         assert title.startswith(f"**{row.rank}. ")
         assert row.school.replace(" ", " ") in title.replace("\\", "")
-    # The first card's strengths, one to a line, in the review's order.
-    first = "\n".join(f"• {s}" for s in expected["strengths"].iloc[0])
-    assert first == page.text[0].value
+    # The first card: its heading, three lines of context, its strengths one
+    # to a line in the review's order, whom to ask; what people wrote escaped.
+    heading, about, strengths, contact = titles[0].split("\n\n")
+    first = expected.iloc[0]
+    assert about.split("  \n") == [
+        f":gray[:small[{plain(line)}]]"
+        for line in (f"{first.why} · review {first.review_age}", first.evidence,
+                     first.context)
+    ]  # fmt: skip
+    assert strengths.split("  \n") == [
+        f"**What its review found strong on {found.standard['code']}**",
+        *(f"• {plain(statement)}" for statement in first.strengths),
+    ]
+    assert contact == (
+        ":gray[:small["
+        f"{plain(f'Contact: {first.principal}, principal · {first.principal_email}')}"
+        "]]"
+    )
     assert principal.school_id not in set(found.table["school_id"])
+
+
+def test_cards_say_when_a_review_wrote_no_strengths_or_no_principal_is_listed(
+    store, monkeypatch
+):
+    monkeypatch.setattr(exemplar_views, "CARDS", 2)
+    principal = store.user_by_email("principal@demo.sqr")
+    weakest, _ = exemplars.weakest_focus_standard(store, principal, principal.school_id)
+    found = exemplars.find_exemplars(
+        store, principal, principal.school_id, weakest, date.today()
+    )
+    table = found.table.head(4).copy()
+    assert len(table) == 4
+    table.loc[0, "school"] = "St. *Mary's* [North]"
+    table["strengths"] = table["strengths"].astype(object)
+    table.at[0, "strengths"] = []
+    table.loc[0, ["principal", "principal_email"]] = None
+    shown = exemplar_views.shown(dataclasses.replace(found, table=table))
+    assert len(shown.cards) == 2
+    card = shown.cards[0]
+    assert card.school == "St. *Mary's* [North]"
+    assert card.text.startswith(r"**1. St\. \*Mary's\* \[North\]** · ")
+    code = found.standard["code"]
+    assert card.text.split("\n\n")[2:] == [
+        f":gray[:small[{plain(f'The review wrote no strengths for {code}.')}]]",
+        r":gray[:small[No active principal is listed\: ask the central office\.]]",
+    ]
+    # The rest: two rows, the listed columns only, in rank order.
+    assert shown.rest.column_names == list(exemplar_views._LISTED)
+    assert list(exemplar_views._LISTED) == [
+        "rank", "school", "network", "why", "similarity", "review_age"
+    ]  # fmt: skip
+    assert shown.rest["rank"].to_pylist() == [3, 4]
+    assert shown.rest["school"].to_pylist() == table["school"].iloc[2:].tolist()
 
 
 def test_a_visit_request_reaches_the_central_office_and_the_plan(store):

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from sqr_tracker import actions, caching
@@ -76,6 +77,36 @@ def test_a_tables_columns_are_shared_until_the_caller_writes_to_them():
 def test_a_frozen_record_of_plain_values_is_shared_as_it_is():
     user = User(id=1, email="a@b.c", name="A", role=Role.PRINCIPAL, school_id=1)
     assert owned(user) is user
+    card = Card(1, "Alder", "**1. Alder**")
+    assert owned(card) is card
+
+
+@dataclass(frozen=True)
+class Card:
+    school_id: int
+    school: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Listed:
+    names: list[str]
+
+
+def test_a_frozen_record_holding_a_list_is_copied():
+    kept = Listed(["Alder"])
+    mine = owned(kept)
+    mine.names.append("Birch")
+    assert mine is not kept and kept.names == ["Alder"]
+
+
+def test_arrow_tables_and_columns_are_shared_and_weigh_their_buffers():
+    table = pa.table({"school": ["x" * 20] * 100_000, "level": range(100_000)})
+    for kept in (table, table["school"], table.column("level").chunk(0)):
+        assert owned(kept) is kept  # Arrow's are never changed in place
+        assert size_of(kept) == kept.get_total_buffer_size()
+    assert size_of(table) >= 2_000_000 + 800_000
+    assert size_of(table.slice(0, 10)) == size_of(table)  # the buffers stay alive
 
 
 def test_forgotten_answers_are_the_ones_picked():

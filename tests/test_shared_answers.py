@@ -84,6 +84,7 @@ CALLS = {
     "self_team_disagreement": lambda s, u: [()],
     "district_self_gap": lambda s, u: [()],
     "find_exemplars": lambda s, u: [(_school(s, u), _standard(s), TODAY)],
+    "shown_exemplars": lambda s, u: [(_school(s, u), _standard(s), TODAY)],
     "district_view": lambda s, u: [()],
     "working_on_the_same": lambda s, u: [(_school(s, u), _standard(s))],
     "peer_requests": lambda s, u: [()],
