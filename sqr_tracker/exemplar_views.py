@@ -30,12 +30,15 @@ TABS = "exemplars:tab"  # the key of the page's tabs
 
 @dataclass(frozen=True)
 class Card:
-    """One of the best matches as its card says it, in markdown made once:
-    one element, not five, for each element is laid out and sent."""
+    """One of the best matches as its card says it, made once: the words
+    around what its review found strong as one markdown, and the strengths,
+    which people wrote, as text (two elements, not six: each is laid out and
+    sent on every rerun)."""
 
     school_id: int
     school: str
-    text: str  # heading; why, evidence, context; strengths; contact
+    text: str  # heading; why, evidence, context, contact; strengths' heading
+    strengths: str  # one statement a line ("" when the review wrote none)
 
 
 @dataclass(frozen=True)
@@ -63,24 +66,21 @@ def _card(row, code: str) -> Card:
         f"**{row.rank}. {plain(row.school)}** · {plain(row.network)} · "
         f"{row.level} school · {row.similarity}"
     )
-    about = (f"{row.why} · review {row.review_age}", row.evidence, row.context)
-    statements = [] if row.strengths is None else list(row.strengths)
-    if statements:
-        found = [f"**What its review found strong on {code}**"]
-        found += [f"• {plain(statement)}" for statement in statements]
-    else:
-        found = [_small(f"The review wrote no strengths for {code}.")]
     if isinstance(row.principal, str) and isinstance(row.principal_email, str):
         contact = f"Contact: {row.principal}, principal · {row.principal_email}"
     else:
         contact = "No active principal is listed: ask the central office."
-    parts = [
-        heading,
-        "  \n".join(_small(line) for line in about),
-        "  \n".join(found),
-        _small(contact),
-    ]
-    return Card(int(row.school_id), row.school, "\n\n".join(parts))
+    about = (f"{row.why} · review {row.review_age}", row.evidence, row.context)
+    statements = [] if row.strengths is None else list(row.strengths)
+    if statements:
+        found = f"**What its review found strong on {code}**"
+    else:
+        found = _small(f"The review wrote no strengths for {code}.")
+    text = "\n\n".join(
+        [heading, "  \n".join(_small(line) for line in (*about, contact)), found]
+    )
+    strengths = "\n".join(f"• {statement}" for statement in statements)
+    return Card(int(row.school_id), row.school, text, strengths)
 
 
 def _small(text: str) -> str:
@@ -113,6 +113,8 @@ def exemplar_cards(
     for card in shown.cards:
         with st.container(border=True):
             st.markdown(card.text)
+            if card.strengths:
+                st.text(card.strengths)
             if can_ask:
                 # Five closed forms would be laid out and sent on every rerun.
                 asking, opened = lazy_expander(

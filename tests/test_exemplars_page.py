@@ -80,24 +80,18 @@ def test_a_principal_starts_on_their_weakest_focus_standard(store):
     for title, row in zip(titles, expected.itertuples(), strict=True):
         assert title.startswith(f"**{row.rank}. ")
         assert row.school.replace(" ", " ") in title.replace("\\", "")
-    # The first card: its heading, three lines of context, its strengths one
-    # to a line in the review's order, whom to ask; what people wrote escaped.
-    heading, about, strengths, contact = titles[0].split("\n\n")
+    # The first card: its heading, three lines of context and whom to ask,
+    # then its strengths as text, one to a line, in the review's order.
+    heading, about, strengths = titles[0].split("\n\n")
     first = expected.iloc[0]
+    contact = f"Contact: {first.principal}, principal · {first.principal_email}"
     assert about.split("  \n") == [
         f":gray[:small[{plain(line)}]]"
         for line in (f"{first.why} · review {first.review_age}", first.evidence,
-                     first.context)
+                     first.context, contact)
     ]  # fmt: skip
-    assert strengths.split("  \n") == [
-        f"**What its review found strong on {found.standard['code']}**",
-        *(f"• {plain(statement)}" for statement in first.strengths),
-    ]
-    assert contact == (
-        ":gray[:small["
-        f"{plain(f'Contact: {first.principal}, principal · {first.principal_email}')}"
-        "]]"
-    )
+    assert strengths == f"**What its review found strong on {found.standard['code']}**"
+    assert page.text[0].value == "\n".join(f"• {s}" for s in first.strengths)
     assert principal.school_id not in set(found.table["school_id"])
 
 
@@ -122,10 +116,17 @@ def test_cards_say_when_a_review_wrote_no_strengths_or_no_principal_is_listed(
     assert card.school == "St. *Mary's* [North]"
     assert card.text.startswith(r"**1. St\. \*Mary's\* \[North\]** · ")
     code = found.standard["code"]
-    assert card.text.split("\n\n")[2:] == [
-        f":gray[:small[{plain(f'The review wrote no strengths for {code}.')}]]",
-        r":gray[:small[No active principal is listed\: ask the central office\.]]",
-    ]
+    about, strengths = card.text.split("\n\n")[1:]
+    assert about.split("  \n")[-1] == (
+        r":gray[:small[No active principal is listed\: ask the central office\.]]"
+    )
+    assert strengths == (
+        f":gray[:small[{plain(f'The review wrote no strengths for {code}.')}]]"
+    )
+    assert card.strengths == ""
+    assert shown.cards[1].strengths == "\n".join(
+        f"• {statement}" for statement in table["strengths"].iloc[1]
+    )
     # The rest: two rows, the listed columns only, in rank order.
     assert shown.rest.column_names == list(exemplar_views._LISTED)
     assert list(exemplar_views._LISTED) == [
