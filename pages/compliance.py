@@ -25,7 +25,10 @@ st.subheader("By network")
 district_views.network_summary(compliance.by_network(found), month)
 
 st.subheader("Not yet checked in")
-district_views.nudge_list(compliance.not_checked_in(found), month)
+missing = cached.nudge_rows(store, user, month, today, network_id)
+district_views.nudge_list(missing, month)
 
 st.subheader("Every school")
-district_views.compliance_list(found, month)
+district_views.compliance_list(
+    cached.full_rows(store, user, month, today, network_id), month
+)

@@ -25,20 +25,19 @@ cycle = cycle_label(year)
 st.subheader(f"When each school is due, as of {cycle}")
 due = cached.due_years(store, user, year)
 statuses = district_views.status_filter(due)
-district_views.due_table(review_calendar.with_status(due, statuses), year)
+district_views.due_table(cached.due_list(store, user, year, tuple(statuses)), year)
 
 st.subheader(f"Reviews in {cycle}, by phase")
-reviews = cached.cycle_reviews(store, user, year, today)
 phases = cached.cycle_phases(store, user, year, today)
 left, right = st.columns([1, 2])
 with left:
     district_views.phase_table(phases)
 with right:
     views.chart(cached.phase_chart(store, user, year, today), key="calendar-phases")
-district_views.review_table(reviews, year)
+district_views.review_table(cached.review_list(store, user, year, today), year)
 
 st.subheader("Reviewer workload")
-district_views.workload_table(cached.workload(store, user, year), year)
+district_views.workload_table(cached.workload_list(store, user, year), year)
 
 st.subheader("Reviewers close to home")
 st.caption(

@@ -56,6 +56,26 @@ heatmap = cached_for_user(_needs_support.heatmap)
 heatmap_evidence = cached_for_user(_needs_support.heatmap_evidence)
 calibration = cached_for_user(_calibration.calibration)
 compliance = cached_for_user(_compliance.compliance)
+
+
+def _nudge_rows(
+    store: Store, user: User | None, month: date, today: date, network_id: int | None
+):
+    """Monthly updates' schools not checked in, as listed, from the answer."""
+    found = compliance(store, user, month, today, network_id=network_id)
+    return _district_views.nudge_rows(found)
+
+
+def _full_rows(
+    store: Store, user: User | None, month: date, today: date, network_id: int | None
+):
+    """Monthly updates' every school, as listed, from the cached answer."""
+    found = compliance(store, user, month, today, network_id=network_id)
+    return _district_views.full_rows(found)
+
+
+nudge_rows = cached_for_user(_nudge_rows)
+full_rows = cached_for_user(_full_rows)
 validity_readings = cached_for_user(_validity.readings)
 
 
@@ -117,6 +137,26 @@ due_years = cached_for_user(_review_calendar.due_years)
 cycle_reviews = cached_for_user(_review_calendar.cycle_reviews)
 workload = cached_for_user(_review_calendar.workload)
 conflicts = cached_for_user(_review_calendar.conflicts)
+
+
+def _due_list(store: Store, user: User | None, year: int, statuses: tuple[str, ...]):
+    """The schools due of the statuses chosen, as listed, from the answer."""
+    return _district_views.due_list(due_years(store, user, year), statuses)
+
+
+def _review_list(store: Store, user: User | None, year: int, today: date):
+    """The cycle's reviews, as listed, from the cached answer."""
+    return _district_views.review_list(cycle_reviews(store, user, year, today))
+
+
+def _workload_list(store: Store, user: User | None, year: int):
+    """Each reviewer's reviews, as listed, from the cached answer."""
+    return _district_views.workload_list(workload(store, user, year))
+
+
+due_list = cached_for_user(_due_list)
+review_list = cached_for_user(_review_list)
+workload_list = cached_for_user(_workload_list)
 
 
 def _cycle_phases(store: Store, user: User | None, year: int, today: date):

@@ -14,8 +14,10 @@ from sqr_tracker.home import cycle_label
 from sqr_tracker.models import Role, User
 from sqr_tracker.store import Store
 from sqr_tracker.views import (
+    Listed,
     downloads,
     figures,
+    listed,
     listed_warning,
     page_of,
     rows_height,
@@ -113,7 +115,17 @@ def network_summary(summary: pd.DataFrame, month: date) -> None:
     downloads(summary, f"check-ins by network {month:%Y-%m}", "updates-networks")
 
 
-def nudge_list(missing: pd.DataFrame, month: date) -> None:
+def nudge_rows(found: pd.DataFrame) -> Listed:
+    """The schools that have not checked in, as ``nudge_list`` lists them."""
+    return listed(compliance.not_checked_in(found)[_NUDGE_LIST])
+
+
+def full_rows(found: pd.DataFrame) -> Listed:
+    """Every school, as ``compliance_list`` lists them."""
+    return listed(found[_FULL_LIST])
+
+
+def nudge_list(missing: Listed, month: date) -> None:
     """The schools that have not checked in, the longest missing first, with
     whom to nudge; the network lead joins after two months missed."""
     if missing.empty:
@@ -125,21 +137,21 @@ def nudge_list(missing: pd.DataFrame, month: date) -> None:
         "is named too. Longest missing first."
     )
     _listed(
-        missing[_NUDGE_LIST], _COMPLIANCE_COLUMNS,
-        f"not checked in {month:%Y-%m}", "updates-missing", limit=15,
+        missing, _COMPLIANCE_COLUMNS, f"not checked in {month:%Y-%m}",
+        "updates-missing", limit=15,
     )  # fmt: skip
 
 
-def compliance_list(found: pd.DataFrame, month: date) -> None:
+def compliance_list(found: Listed, month: date) -> None:
     """Every school: missing ones first, then those that checked in."""
     _listed(
-        found[_FULL_LIST], _COMPLIANCE_COLUMNS, f"check-ins {month:%Y-%m}",
-        "updates-all", limit=15,
+        found, _COMPLIANCE_COLUMNS, f"check-ins {month:%Y-%m}", "updates-all",
+        limit=15,
     )  # fmt: skip
 
 
 def _listed(
-    frame: pd.DataFrame,
+    rows: Listed,
     columns: dict,
     name: str,
     key: str,
@@ -150,15 +162,15 @@ def _listed(
 ) -> None:
     """The list as a table, a page at a time when it is long, then its
     downloads (every row)."""
-    shown = frame.iloc[page_of(len(frame), key, PAGE_ROWS, noun=noun)]
+    shown = page_of(len(rows), key, PAGE_ROWS, noun=noun)
     st.dataframe(
-        shown,
+        rows.page(shown),
         hide_index=True,
         width=width,
-        height=rows_height(min(len(shown), limit)),
-        column_config={name: columns[name] for name in frame.columns},
+        height=rows_height(min(shown.stop - shown.start, limit)),
+        column_config={name: columns[name] for name in rows.arrow.column_names},
     )
-    downloads(frame, name, key)
+    downloads(rows.rows, name, key)
 
 
 # -- review calendar ---------------------------------------------------------------
@@ -218,13 +230,18 @@ def status_filter(due: pd.DataFrame, key: str = "calendar-status") -> list[str]:
     )
 
 
-def due_table(due: pd.DataFrame, year: int) -> None:
+def due_list(due: pd.DataFrame, statuses: tuple[str, ...]) -> Listed:
+    """The schools of the statuses chosen, as ``due_table`` lists them."""
+    return listed(review_calendar.with_status(due, list(statuses))[_DUE_LIST])
+
+
+def due_table(due: Listed, year: int) -> None:
     if due.empty:
         st.info("No school has the statuses chosen.")
         return
     _listed(
-        due[_DUE_LIST], _CALENDAR_COLUMNS, f"reviews due {cycle_label(year)}",
-        "calendar-due", limit=15,
+        due, _CALENDAR_COLUMNS, f"reviews due {cycle_label(year)}", "calendar-due",
+        limit=15,
     )  # fmt: skip
 
 
@@ -277,12 +294,17 @@ def _whole_ticks(counts: pd.DataFrame) -> dict:
     return {"tickformat": ",d"}
 
 
-def review_table(reviews: pd.DataFrame, year: int) -> None:
+def review_list(reviews: pd.DataFrame) -> Listed:
+    """The cycle's reviews as ``review_table`` lists them."""
+    return listed(reviews[review_columns(reviews)])
+
+
+def review_table(reviews: Listed, year: int) -> None:
     """The cycle's reviews by phase, late ones first in each, with why."""
     if reviews.empty:
         st.info(f"No review is planned in {cycle_label(year)} yet.")
         return
-    late = int(reviews["late"].sum())
+    late = int(reviews.rows["late"].sum()) if "late" in reviews.rows else 0
     if late == 1:
         st.warning("1 review is late: past the date that ends its phase.")
     elif late:
@@ -290,8 +312,8 @@ def review_table(reviews: pd.DataFrame, year: int) -> None:
     else:
         st.caption("No review is past the date that ends its phase.")
     _listed(
-        reviews[review_columns(reviews)], _CALENDAR_COLUMNS,
-        f"reviews {cycle_label(year)}", "calendar-reviews", limit=15, noun="Reviews",
+        reviews, _CALENDAR_COLUMNS, f"reviews {cycle_label(year)}",
+        "calendar-reviews", limit=15, noun="Reviews",
     )  # fmt: skip
 
 
@@ -303,14 +325,18 @@ def review_columns(reviews: pd.DataFrame) -> list[str]:
     return [column for column in _REVIEW_LIST if column not in ("late", "why_late")]
 
 
-def workload_table(load: pd.DataFrame, year: int) -> None:
+def workload_list(load: pd.DataFrame) -> Listed:
+    """Each reviewer's reviews, as ``workload_table`` lists them."""
+    return listed(load[["reviewer", "led", "on_team", "reviews"]])
+
+
+def workload_table(load: Listed, year: int) -> None:
     if load.empty:
         st.info(f"Nobody is assigned to a review in {cycle_label(year)} yet.")
         return
     _listed(
-        load[["reviewer", "led", "on_team", "reviews"]], _CALENDAR_COLUMNS,
-        f"reviewer workload {cycle_label(year)}", "calendar-workload", limit=15,
-        width="content", noun="Reviewers",
+        load, _CALENDAR_COLUMNS, f"reviewer workload {cycle_label(year)}",
+        "calendar-workload", limit=15, width="content", noun="Reviewers",
     )  # fmt: skip
 
 
@@ -321,5 +347,9 @@ def conflict_warnings(found: pd.DataFrame, year: int) -> None:
         st.success("No reviewer is assigned to their own school or network.")
         return
     listed_warning(found["warning"], icon=":material/warning:")
-    shown = found[["school", "network", "reviewer", "team_role", "conflict", "warning"]]
-    downloads(shown, f"reviewer conflicts {cycle_label(year)}", "calendar-conflicts")
+    columns = ["school", "network", "reviewer", "team_role", "conflict", "warning"]
+    downloads(  # the columns picked on a click, not on every rerun
+        lambda: found[columns],
+        f"reviewer conflicts {cycle_label(year)}",
+        "calendar-conflicts",
+    )

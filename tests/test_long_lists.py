@@ -40,6 +40,7 @@ from sqr_tracker.calibration import calibration
 from sqr_tracker.compliance import compliance, recent_months
 from sqr_tracker.demo import build_demo_file
 from sqr_tracker.home import cycle_label, school_year
+from sqr_tracker.kept import owned
 from sqr_tracker.review_calendar import (
     conflicts,
     cycle_choices,
@@ -497,3 +498,28 @@ def test_a_line_break_in_a_listed_warning_keeps_it_one_line_of_the_list():
     assert [box.value for box in app.warning] == [
         "- Ana Lee is on \\*her own\\* school's review\n- Bo is too"
     ]
+
+
+def test_a_listed_table_pages_the_rows_it_was_made_from():
+    rows = pd.DataFrame(
+        {
+            "school": ["Alder", "Birch", "Cedar", "Dogwood"],
+            "late": [True, False, True, False],
+            "report_on": [date(2026, 1, d) for d in (5, 6, 7, 8)],
+        },
+        index=[10, 11, 12, 13],  # a filtered answer's index
+    ).iloc[1:]
+    kept = views.listed(rows)
+    assert len(kept) == 3 and not kept.empty
+    assert kept.rows.index.tolist() == [0, 1, 2]
+    page = kept.page(slice(1, 3))
+    assert page.column_names == ["school", "late", "report_on"]
+    assert page.to_pylist() == [
+        {"school": "Cedar", "late": True, "report_on": date(2026, 1, 7)},
+        {"school": "Dogwood", "late": False, "report_on": date(2026, 1, 8)},
+    ]
+    assert views.listed(rows.iloc[:0]).empty
+    mine = owned(kept)
+    assert mine.arrow is kept.arrow  # Arrow is shared; the frame is the caller's
+    mine.rows.loc[0, "school"] = "Changed"
+    assert kept.rows.loc[0, "school"] == "Birch"

@@ -23,6 +23,7 @@ from sqr_tracker.demo import build_demo_file
 from sqr_tracker.errors import SqrError
 from sqr_tracker.models import Role, User
 from sqr_tracker.needs_support import heatmap_rows
+from sqr_tracker.review_calendar import STATUSES
 from sqr_tracker.store import Store
 
 TODAY = date(2026, 12, 3)
@@ -76,6 +77,8 @@ CALLS = {
     "heatmap_evidence": lambda s, u: [heatmap_rows(_table(s, u))],
     "calibration": lambda s, u: [(None,), (YEAR,)],
     "compliance": lambda s, u: [(date(2026, 11, 1), TODAY)],
+    "nudge_rows": lambda s, u: [(date(2026, 11, 1), TODAY, None)],
+    "full_rows": lambda s, u: [(date(2026, 11, 1), TODAY, None)],
     "validity_readings": lambda s, u: [()],
     "ratings_and_outcomes": lambda s, u: [(_standard(s), m) for m in _measures(s, u)],
     "trust_matrix": lambda s, u: [()],
@@ -97,6 +100,9 @@ CALLS = {
     "cycle_reviews": lambda s, u: [(YEAR, TODAY)],
     "workload": lambda s, u: [(YEAR,)],
     "conflicts": lambda s, u: [(YEAR,)],
+    "due_list": lambda s, u: [(YEAR, STATUSES), (YEAR, STATUSES[1:2])],
+    "review_list": lambda s, u: [(YEAR, TODAY)],
+    "workload_list": lambda s, u: [(YEAR,)],
     "open_requests": lambda s, u: [(TODAY,)],
     "desk_figures": lambda s, u: [(TODAY,)],
     "answer_choices": lambda s, u: [(TODAY,)],
