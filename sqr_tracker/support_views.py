@@ -9,9 +9,10 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from sqr_tracker import views
 from sqr_tracker.evidence import strength_legend
 from sqr_tracker.needs_support import HEATMAP_FIXED
-from sqr_tracker.views import downloads, page_of, plain, rows_height
+from sqr_tracker.views import Listed, downloads, page_of, plain, rows_height
 
 WORKSPACE = "pages/workspace.py"
 
@@ -39,25 +40,21 @@ def _chosen_row(event: object) -> int | None:
 NEEDS_SUPPORT_PAGE_ROWS = 500
 
 
-def listed(schools: pd.DataFrame, tiers: tuple[str, ...]) -> pd.DataFrame:
+def listed(schools: pd.DataFrame, tiers: tuple[str, ...]) -> Listed:
     """The needs-support schools in the tiers chosen, in order: what
     ``needs_support_table`` lists (asked once per choice of tiers)."""
-    return schools[schools["tier"].isin(tiers)].reset_index(drop=True)
+    chosen = schools[schools["tier"].isin(tiers)]
+    return views.listed(chosen, ["school", "network", "level", "tier", "rules"])
 
 
-def needs_support_table(schools: pd.DataFrame, key: str) -> None:
+def needs_support_table(schools: Listed, key: str) -> None:
     """Each school of ``listed`` with its tier and the rules it meets;
     choosing a row shows the reasons in full, with a way to its plan. A list
     longer than ``NEEDS_SUPPORT_PAGE_ROWS`` is shown a page at a time."""
     rows = page_of(len(schools), key, NEEDS_SUPPORT_PAGE_ROWS)
-    page = schools.iloc[rows]
-    shown = page[["school", "network", "level", "tier"]].assign(
-        # The page's lists as Python lists: pandas cannot name an Arrow list's
-        # type when the table is read back (as Streamlit's test client does).
-        rules=page["rules"].tolist()
-    )
+    page = schools.rows.iloc[rows]
     event = st.dataframe(
-        shown,
+        schools.page(rows),
         hide_index=True,
         width="stretch",
         height=rows_height(min(len(page), 15)),
@@ -83,9 +80,10 @@ def needs_support_table(schools: pd.DataFrame, key: str) -> None:
                 st.markdown(f"- {plain(reason)}")
             if st.button("Open its plan", key=f"{key}:open", type="primary"):
                 open_school_plan(school["school_id"])
+    everyone = schools.rows
     downloads(
-        lambda: schools[["school", "network", "level", "tier", "reasons"]].assign(
-            reasons=schools["reasons"].map(" | ".join)
+        lambda: everyone[["school", "network", "level", "tier", "reasons"]].assign(
+            reasons=everyone["reasons"].map(" | ".join)
         ),
         "needs support",
         f"{key}:download",

@@ -19,6 +19,7 @@ import pyarrow as pa
 import streamlit as st
 
 from sqr_tracker import output
+from sqr_tracker.frames import TEXT_LISTS
 from sqr_tracker.home import SchoolGlance, cycle_label
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
@@ -261,8 +262,8 @@ class Listed:
     rows and converting a page of 500 to Arrow took a millisecond or more on
     every rerun, for every list."""
 
-    rows: pd.DataFrame
-    arrow: pa.Table
+    rows: pd.DataFrame  # every column, for the downloads and a chosen row
+    arrow: pa.Table  # the columns shown
 
     def __len__(self) -> int:
         return self.arrow.num_rows
@@ -276,10 +277,16 @@ class Listed:
         return self.arrow.slice(rows.start, rows.stop - rows.start)
 
 
-def listed(rows: pd.DataFrame) -> Listed:
-    """``rows`` (the columns a list shows) ready to be listed a page at a time."""
+def listed(rows: pd.DataFrame, shown: list[str] | None = None) -> Listed:
+    """``rows`` ready to be listed a page at a time, the ``shown`` columns
+    (all of them if not given) as Arrow. A column of Arrow lists is shown as
+    Python lists: pandas cannot name an Arrow list's type when the table is
+    read back (as Streamlit's test client does)."""
     rows = rows.reset_index(drop=True)
-    return Listed(rows, pa.Table.from_pandas(rows, preserve_index=False))
+    columns = rows if shown is None else rows[shown]
+    lists = [name for name, kind in columns.dtypes.items() if kind == TEXT_LISTS]
+    columns = columns.assign(**{name: columns[name].tolist() for name in lists})
+    return Listed(rows, pa.Table.from_pandas(columns, preserve_index=False))
 
 
 def rows_height(rows: int) -> int:
