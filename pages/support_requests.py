@@ -9,7 +9,6 @@ from sqr_tracker import cached, desk_views, session, support_desk, views
 
 store, user = session.require_page(__file__)
 today = date.today()
-requests = cached.open_requests(store, user, today)
 
 st.title("Support requests")
 st.caption(
@@ -22,7 +21,7 @@ with st.expander("How the page counts"):
         st.markdown(f"- {rule}")
 
 st.subheader("Open requests, oldest first")
-desk_views.open_list(requests)
+desk_views.open_list(cached.open_list(store, user, today))
 
 st.subheader("Answer a request")
 desk_views.answer_panel(store, user, today)

@@ -262,8 +262,14 @@ def _answer_choices(store: Store, user: User | None, today: date) -> dict[int, s
     return _support_desk.answer_choices(open_requests(store, user, today))
 
 
+def _open_list(store: Store, user: User | None, today: date):
+    """The open requests as the page lists them, from the cached open list."""
+    return _views.listed(open_requests(store, user, today))
+
+
 desk_figures = cached_for_user(_desk_figures)
 answer_choices = cached_for_user(_answer_choices)
+open_list = cached_for_user(_open_list)
 
 
 def _calibration_chart(store: Store, user: User | None):

@@ -17,7 +17,7 @@ from sqr_tracker.models import SupportStatus, User
 from sqr_tracker.plan_forms import field_problem, outcome_messages, submit_form
 from sqr_tracker.store import Store
 from sqr_tracker.validity import Relation
-from sqr_tracker.views import downloads, page_of, plain, rows_height, when
+from sqr_tracker.views import Listed, downloads, page_of, plain, rows_height, when
 
 PICK = "desk:pick"
 # The request whose answer was saved (or refused) last, for its message.
@@ -27,21 +27,25 @@ STATUSES = {
     SupportStatus.WITHDRAWN.value: "Withdrawn (no longer needed)",
 }
 _DATE = "D MMM YYYY"
+# The most open requests the list sends at once: a state has hundreds.
+OPEN_PAGE_ROWS = 500
 
 
 # -- support requests --------------------------------------------------------------
 
 
-def open_list(requests: pd.DataFrame) -> None:
-    """The open requests, oldest first, and their downloads."""
+def open_list(requests: Listed) -> None:
+    """The open requests, oldest first, a page at a time when there are more
+    than ``OPEN_PAGE_ROWS``, and their downloads (every request)."""
     if requests.empty:
         st.caption("No request is waiting for an answer.")
         return
+    rows = page_of(len(requests), "desk-open", OPEN_PAGE_ROWS, noun="Requests")
     st.dataframe(
-        requests,
+        requests.page(rows),
         hide_index=True,
         width="stretch",
-        height=rows_height(len(requests)),
+        height=rows_height(rows.stop - rows.start),
         column_config={
             "id": st.column_config.NumberColumn("No.", width=45),
             "school": st.column_config.TextColumn("School", width=165),
@@ -57,7 +61,7 @@ def open_list(requests: pd.DataFrame) -> None:
             "requested_by": "Asked by",
         },
     )  # fmt: skip
-    downloads(requests, "open-support-requests", "desk-open")
+    downloads(requests.rows, "open-support-requests", "desk-open")
 
 
 def answer_panel(store: Store, user: User, today: date) -> None:

@@ -426,7 +426,7 @@ def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, p
         getattr(cached, name) for name in dir(cached) if not name.startswith("_")
     ]
     questions = [f for f in wrapped if hasattr(f, "uncached")]
-    assert len(questions) == 62
+    assert len(questions) == 63
 
 
 def test_the_review_calendar_is_cached_per_user_and_sees_a_new_review(store, people):

@@ -1,6 +1,7 @@
 """Long lists are sent a page at a time: the needs-support list, the exemplars
 past the cards, the schools working on the same thing, the review calendar's
-schools, reviews and reviewers and the monthly updates' schools. Each page holds
+schools, reviews and reviewers, the monthly updates' schools and the open
+support requests. Each page holds
 exactly its rows of the whole list, a row chosen on a later page names that
 school, the download still holds every school, and a list that fits in one
 page offers no pages. The page sizes are made small here so that the demo
@@ -26,12 +27,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sqr_tracker import (
+    actions,
     cached,
     caching,
+    desk_views,
     district_views,
     exemplar_views,
     exemplars,
     needs_support,
+    support_desk,
     support_views,
     validity,
     views,
@@ -324,6 +328,37 @@ def test_calendar_lists_that_fit_offer_no_pages(store):
     assert not [s for s in app.selectbox if (s.key or "").count(":rows:")]
     office, year = store.user_by_email(OFFICE), school_year(date.today())
     assert len(table_of(app, "calendar-due")) == len(due_years(store, office, year))
+
+
+# -- support requests --------------------------------------------------------------
+
+
+def test_the_open_requests_are_shown_a_page_at_a_time(tmp_path, deferred, monkeypatch):
+    monkeypatch.setattr(desk_views, "OPEN_PAGE_ROWS", 2)
+    path = tmp_path / "requests.duckdb"
+    build_demo_file(path, schools=6, seed=5, today=date.today())
+    monkeypatch.setenv("SQR_TRACKER_DB", str(path))
+    store = Store.open(path)
+    principal = store.user_by_email(PRINCIPAL)
+    for need in ("Coaching", "Books", "Time", "A visit", "Data help"):
+        request = {"school_id": principal.school_id, "need": need}
+        actions.request_support(store, principal, request)
+    expected = support_desk.open_requests(
+        store, store.user_by_email(OFFICE), date.today()
+    )
+    rows = len(expected)
+    assert rows > 4
+    app = page_as(store, OFFICE, "support_requests")
+    choice = pages_choice(app, "desk-open")
+    assert choice.label == "Requests shown"
+    assert choice.options == labels(rows, 2, "Requests")
+    assert app.dataframe[0].value["id"].tolist() == expected["id"].iloc[:2].tolist()
+    choice.set_value(2).run()
+    assert not app.exception, app.exception
+    assert app.dataframe[0].value["id"].tolist() == expected["id"].iloc[2:4].tolist()
+    made = [m for m in deferred.values() if m["name"] == "open-support-requests.csv"]
+    csv = pd.read_csv(io.StringIO(made[-1]["data"]()))
+    assert csv["id"].tolist() == expected["id"].tolist()
 
 
 # -- do the ratings mean something ------------------------------------------------

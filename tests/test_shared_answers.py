@@ -106,6 +106,7 @@ CALLS = {
     "open_requests": lambda s, u: [(TODAY,)],
     "desk_figures": lambda s, u: [(TODAY,)],
     "answer_choices": lambda s, u: [(TODAY,)],
+    "open_list": lambda s, u: [(TODAY,)],
     "request_to_answer": lambda s, u: [
         (i,) for (i,) in s.rows("SELECT id FROM support_requests ORDER BY id")
     ],
