@@ -600,7 +600,7 @@ def reviewer_names(ratings: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
     """Each reviewer of the ratings once (reviewer_id, reviewer), named from the
     users' rows (id, name); a reviewer without one is 'User <id>'."""
     first = ratings[["reviewer_id"]].drop_duplicates("reviewer_id")
-    known = dict(zip(users["id"].astype(int), users["name"], strict=True))
+    known = dict(zip(users["id"].tolist(), users["name"].tolist(), strict=True))
     names = [known.get(int(rid)) for rid in first["reviewer_id"]]
     named = [
         f"User {rid}" if name is None or pd.isna(name) else name

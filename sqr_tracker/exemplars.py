@@ -231,7 +231,9 @@ def _described(
     emails = contacts["principal_email"].to_dict()
     reviews = table["review_id"].astype(int).tolist()
     found = store.findings_on(reviews, standard_id)
-    strengths = dict(zip(found["review_id"], found["strengths"], strict=True))
+    strengths = dict(
+        zip(found["review_id"].tolist(), found["strengths"].tolist(), strict=True)
+    )
     lines = evidence.rating_lines(store, reviews, standard_id)
     # Only the figures the words use are turned into rows, not the dates.
     figures = table[
@@ -358,7 +360,13 @@ def working_on_the_same(
         if school == school_id or school in goals_of or rating_of[school] <= middle
     }
     found = store.findings_on(list(wanted.values()), standard_id)
-    growth = dict(zip(found["review_id"], found["areas_for_growth"], strict=True))
+    growth = dict(
+        zip(
+            found["review_id"].tolist(),
+            found["areas_for_growth"].tolist(),
+            strict=True,
+        )
+    )
     areas = {
         school: [s for s in statements(growth.get(review, "")) if s]
         for school, review in wanted.items()

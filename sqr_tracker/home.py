@@ -131,7 +131,7 @@ def summary_choices(store: Store, user: User | None) -> dict[int, str]:
     """The schools whose published summary a user may read, by name."""
     authorize(store, user, Action.READ_PUBLISHED)
     schools = store.schools()
-    return dict(zip(schools["id"].astype(int), schools["name"], strict=True))
+    return dict(zip(schools["id"].tolist(), schools["name"].tolist(), strict=True))
 
 
 def standards_and_scale(

@@ -157,7 +157,7 @@ def followed_schools(store: Store, user: User | None) -> dict[int, str]:
     """The schools whose plans the user may open, by name (every school for
     the central office; none for someone who follows none)."""
     schools = store.schools(visible_school_ids(store, user))
-    return dict(zip(schools["id"].astype(int), schools["name"], strict=True))
+    return dict(zip(schools["id"].tolist(), schools["name"].tolist(), strict=True))
 
 
 def school_plan(store: Store, user: User | None, school_id: int, today: date) -> Plan:
