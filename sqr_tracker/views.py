@@ -257,10 +257,10 @@ def _opened(key: str, subject: object, fresh: bool) -> set[str]:
 @dataclass(frozen=True)
 class Listed:
     """A long list as a page shows it, made once with the answer it comes
-    from and kept with it: the rows to download, and the same rows as the
-    Arrow table a page of them is sent from. Picking the columns of 10,000
-    rows and converting a page of 500 to Arrow took a millisecond or more on
-    every rerun, for every list."""
+    from and kept with it: its rows, and the columns shown as the Arrow table
+    a page of them is sent from. Picking the columns of 10,000 rows and
+    converting a page of 500 to Arrow took a millisecond or more on every
+    rerun, for every list."""
 
     rows: pd.DataFrame  # every column, for the downloads and a chosen row
     arrow: pa.Table  # the columns shown
