@@ -227,10 +227,10 @@ async def change_a_selectbox(session, rng, who, title, wait, tally) -> None:
     if not boxes or not await wait():
         return
     box = rng.choice(boxes)
-    held = session.value(box.label)
+    held = session.value_of(box)
     option = rng.choice([o for o in box.options if o != held])
     what = f"{title}, choosing {box.label}"
-    tally.add(who, what, await session.choose(box.label, option))
+    tally.add(who, what, await session.pick(box, option))
 
 
 async def measured(url: str, pid: int, people: list[Person], pattern: Pattern):

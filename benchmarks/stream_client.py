@@ -164,9 +164,13 @@ class StreamSession:
 
     async def choose(self, label: str, option: str) -> Run:
         """Pick an option of the selectbox or radio with this label."""
-        widget = self.widget(label, CHOICE_KINDS)
+        return await self.pick(self.widget(label, CHOICE_KINDS), option)
+
+    async def pick(self, widget: Widget, option: str) -> Run:
+        """Pick an option of this selectbox or radio (a page may show two
+        with the same label: two long lists each offer "Schools shown")."""
         if option not in widget.options:
-            raise ClientError(f"“{label}” offers no “{option}”")
+            raise ClientError(f"“{widget.label}” offers no “{option}”")
         self._values[widget.id] = WidgetState(id=widget.id, string_value=option)
         return await self.rerun()
 
@@ -183,8 +187,12 @@ class StreamSession:
         raise ClientError(f"no widget “{label}” on the page")
 
     def value(self, label: str) -> str | None:
-        """The option a selectbox or radio holds."""
-        held = self._values.get(self.widget(label, CHOICE_KINDS).id)
+        """The option the selectbox or radio with this label holds."""
+        return self.value_of(self.widget(label, CHOICE_KINDS))
+
+    def value_of(self, widget: Widget) -> str | None:
+        """The option this selectbox or radio holds."""
+        held = self._values.get(widget.id)
         return held.string_value if held is not None else None
 
     async def rerun(self, *, page_hash: str | None = None, trigger: str = "") -> Run:

@@ -127,12 +127,16 @@ def test_a_chosen_option_is_shown_and_held_across_runs(server):
 
 @pytest.fixture
 def tiny_app(tmp_path):
-    """A tiny real app: a long text, an error message, and a button that raises."""
+    """A tiny real app: a long text, an error message, two selectboxes with
+    the same label, and a button that raises."""
     script = tmp_path / "failing.py"
     script.write_text(
         "import streamlit as st\n"
         "st.text('-'.join(['long'] * 4000))\n"
         "st.error('Refused: not yours')\n"
+        "first = st.selectbox('Schools shown', ['1', '2'], key='first')\n"
+        "second = st.selectbox('Schools shown', ['3', '4'], key='second')\n"
+        "st.text(f'pages {first} and {second}')\n"
         "if st.button('Break'):\n"
         "    raise ValueError('broken on purpose')\n"
     )
@@ -206,3 +210,24 @@ def test_a_long_element_comes_once_then_as_a_reference_to_the_cached_copy(tiny_a
     runs = asyncio.run(drive())
     assert [run.references for run in runs] == [0, 1, 1]
     assert all("-".join(["long"] * 4000) in run.texts() for run in runs)
+
+
+def test_of_two_selectboxes_with_one_label_the_one_picked_changes(tiny_app):
+    url, _ = tiny_app
+
+    async def drive():
+        session = client.StreamSession(url, timeout=60)
+        await session.connect()
+        await session.load()
+        boxes = [w for w in session.widgets.values() if w.label == "Schools shown"]
+        second = next(box for box in boxes if box.options == ["3", "4"])
+        with pytest.raises(client.ClientError, match="offers no “4”"):
+            await session.choose("Schools shown", "4")  # the label finds the first
+        picked = await session.pick(second, "4")
+        await session.close()
+        return len(boxes), picked, session.value_of(second)
+
+    boxes, picked, held = asyncio.run(drive())
+    assert boxes == 2
+    assert "pages 1 and 4" in picked.texts()
+    assert held == "4"
