@@ -17,7 +17,8 @@ own work around it.
   and under a second.
 - warm rerun: the median of ``--repeats`` reruns of the same session after its
   first run. Its floor is the same page for the same role on a one-school demo
-  district built beside the measured file and measured in the same run: the
+  district built beside the measured file, rerun in turn with it (page, floor,
+  page, floor...) so that what else the machine does falls on both: the
   same widgets and code path, with next to no rows, so the floor holds what a
   rerun costs whatever the district's size (running the script, the sign-in
   lookup, AppTest's round trip, drawing the widgets) and the ratio shows what
