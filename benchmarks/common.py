@@ -42,9 +42,18 @@ COLUMNS = ("figure", "value", "unit", "floor", "ratio", "target", "met")
 # -- options and files -----------------------------------------------------------
 
 
-def parser(doc: str) -> argparse.ArgumentParser:
-    """The options every script takes: --quick, --schools, --db, --repeats."""
+def parser(
+    doc: str, schools: int = STATE_SCHOOLS, repeats: bool = True
+) -> argparse.ArgumentParser:
+    """The options every script takes: --quick, --schools, --db and --repeats.
+
+    ``schools`` is the script's size when neither --schools nor --quick is
+    given; a script that repeats nothing leaves --repeats out.
+    """
     found = argparse.ArgumentParser(description=doc.splitlines()[0])
+    quick = (
+        "" if schools == DISTRICT_SCHOOLS else f", or {DISTRICT_SCHOOLS} with --quick"
+    )
     found.add_argument(
         "--quick",
         action="store_true",
@@ -54,8 +63,7 @@ def parser(doc: str) -> argparse.ArgumentParser:
         "--schools",
         type=int,
         default=None,
-        help=f"the demo district's size (default {STATE_SCHOOLS:,}, "
-        f"or {DISTRICT_SCHOOLS} with --quick)",
+        help=f"the demo district's size (default {schools:,}{quick})",
     )
     found.add_argument(
         "--db",
@@ -64,7 +72,8 @@ def parser(doc: str) -> argparse.ArgumentParser:
         help="the demo file to measure, built there if missing (default: one "
         f"per size and day under {CACHE})",
     )
-    found.add_argument("--repeats", type=int, default=None, help="warm repeats")
+    if repeats:
+        found.add_argument("--repeats", type=int, default=None, help="warm repeats")
     return found
 
 

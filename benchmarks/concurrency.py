@@ -48,8 +48,6 @@ The server runs with ``server.fileWatcherType`` set to ``none``: on a tree
 that is being edited, a watched file that changes makes Streamlit drop its
 module, so that the sessions under way run a mix of old and new code, or a
 file caught half-written (a server in use has no one editing its files).
-
-``--repeats`` is not used here.
 """
 
 from __future__ import annotations
@@ -339,7 +337,7 @@ async def benchmark(url: str, pid: int, args, sessions: int, minutes: float):
 
 
 def main() -> int:
-    options = parser(__doc__)
+    options = parser(__doc__, schools=DISTRICT_SCHOOLS, repeats=False)
     options.add_argument("--sessions", type=int, default=None, help="default 50")
     options.add_argument("--minutes", type=float, default=None, help="default 5")
     options.add_argument("--seed", type=int, default=9, help="the people's waits")

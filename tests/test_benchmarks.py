@@ -191,6 +191,29 @@ def test_concurrency_prints_latency_alone_and_at_once_errors_and_drops(folder):
     assert float(figures["server memory, peak with 3 sessions at once"]["value"]) > 0
 
 
+def test_each_script_says_its_own_default_size_and_options():
+    """The concurrency benchmark runs on the 80-school district unless told,
+    repeats nothing, and its help says so; the others default to a state."""
+
+    def helped(script: str) -> str:
+        done = subprocess.run(
+            [sys.executable, f"benchmarks/{script}", "--help"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return " ".join(done.stdout.split())
+
+    concurrency = helped("concurrency.py")
+    assert "the demo district's size (default 80)" in concurrency
+    assert "--repeats" not in concurrency
+    pages = helped("pages.py")
+    assert "the demo district's size (default 10,000, or 80 with --quick)" in pages
+    assert "--repeats REPEATS warm repeats" in pages
+
+
 def test_the_sql_log_gives_each_statement_with_its_parameters(store: Store, caplog):
     """The benchmarks replay what the store logged, so each record carries the
     statement's parameters as well as its text."""
