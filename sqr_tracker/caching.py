@@ -31,9 +31,14 @@ T = TypeVar("T")
 # data version seen of each file: an answer of an older version is never
 # asked for again (a write only moves the version on), so it is let go.
 # Every page of every role at state scale keeps about 47 MB; a state's
-# schools each add their own answers, so the bytes are capped as well.
+# schools each add their own answers, so the bytes are capped. Most answers
+# are small (a school's choices, a page's counts): fifty people on the
+# 80-school demo district ask for more than 512 in a few minutes while they
+# weigh 5 MB, and an answer forgotten for want of room is worked out again,
+# so the count is capped far above that and the bytes decide.
 ANSWER_BYTES = 64 * 2**20
-_ANSWERS = Kept(most=512, most_bytes=ANSWER_BYTES)
+ANSWER_COUNT = 8192
+_ANSWERS = Kept(most=ANSWER_COUNT, most_bytes=ANSWER_BYTES)
 _LATEST: dict[str, int] = {}
 
 # Scopes that the role, school and network decide; any other (a reviewer's

@@ -392,6 +392,27 @@ def test_two_cached_functions_do_not_share_answers(store, people):
     assert cached_for_user(second)(store, people["principal.a"]) == "second"
 
 
+def test_thousands_of_small_answers_are_all_kept_while_they_weigh_little(store, people):
+    """Fifty people on a district ask for many small answers (a school's
+    choices, a page's counts): each is worked out once, not again for want of
+    room, while together they weigh far less than the bytes allowed."""
+    asked = []
+
+    def choices_for(store, user, school_id):
+        asked.append(school_id)
+        return [f"school {school_id}"]
+
+    cached = cached_for_user(choices_for)
+    principal = people["principal.a"]
+    many = range(4000)
+    for school_id in many:
+        cached(store, principal, school_id)
+    for school_id in many:
+        assert cached(store, principal, school_id) == [f"school {school_id}"]
+    assert asked == list(many)
+    assert caching._ANSWERS.bytes < caching.ANSWER_BYTES // 16
+
+
 def test_the_pages_cached_questions_answer_as_the_package_does_per_user(store, people):
     """``sqr_tracker.cached`` wraps the package's own questions: the same answer
     as the uncached function for each user in turn, and a write is seen."""
